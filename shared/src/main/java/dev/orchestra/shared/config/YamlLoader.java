@@ -378,8 +378,16 @@ public final class YamlLoader {
       try {
         return nodes.numberNode(new BigDecimal(text));
       } catch (NumberFormatException e) {
-        // .inf, .nan and friends: keep the double.
-        return nodes.numberNode(p.getDoubleValue());
+        // YAML's .inf and .nan, which validation then refuses as not finite.
+        String t = text.toLowerCase(java.util.Locale.ROOT);
+        if (t.endsWith(".nan")) {
+          return nodes.numberNode(Double.NaN);
+        }
+        if (t.endsWith(".inf")) {
+          return nodes.numberNode(
+              t.startsWith("-") ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY);
+        }
+        return nodes.textNode(p.getText());
       }
     }
 
