@@ -111,7 +111,7 @@ public final class YamlLoader {
             "the file holds more than one YAML document (a '---' separates them)",
             "keep one configuration per file");
       }
-      if (root == null || root.isNull()) {
+      if (root == null || root.isNull() || (root.isTextual() && root.asText().isEmpty())) {
         return failed(
             file,
             "",
@@ -401,8 +401,12 @@ public final class YamlLoader {
       JsonNode target = anchors.get(name);
       if (target == null) {
         throw refuse(
-            "the alias *" + name + " refers to no anchor &" + name + " defined before it",
-            "define the anchor before using it, or write the value out");
+            "the alias *"
+                + name
+                + " refers to no mapping or list anchored &"
+                + name
+                + " before it (anchors on single values are not supported)",
+            "write the value out instead of the alias");
       }
       count(sizeOf(target));
       return target;
