@@ -375,6 +375,19 @@ class ExperimentConfigTest {
             "not supported by Orchestra",
             "remove conditionals"),
         arguments(
+            exp(
+                METRIC
+                    + "parameters: [{name: x, type: double, bounds: {min: 0, max: 1},"
+                    + " prior: {name: normal}}]\nbudget: 3\n"),
+            "parameters[0].prior",
+            "priors are not supported by Orchestra",
+            "remove prior"),
+        arguments(
+            exp(METRIC + PARAM + "budget: 3\nmetadata: {owner: me}\n"),
+            "metadata",
+            "not kept by Orchestra",
+            "remove metadata"),
+        arguments(
             exp(METRIC + PARAM + "budget: 3\nrun: {resources: {gpus: 0.5}}\n"),
             "run.resources.gpus",
             "whole number of GPUs",
