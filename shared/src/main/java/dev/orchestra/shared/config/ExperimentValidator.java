@@ -42,7 +42,8 @@ final class ExperimentValidator {
           "num_solutions", "SigOpt's num_solutions is not supported by Orchestra",
           "project", "SigOpt's project field has no meaning in Orchestra",
           "observation_budget",
-              "observation_budget is SigOpt's API name; experiment.yml uses budget");
+              "observation_budget is SigOpt's API name; experiment.yml uses budget",
+          "metadata", "SigOpt's metadata is not kept by Orchestra");
   static final List<String> METRIC_FIELDS = List.of("name", "objective", "strategy", "threshold");
   static final List<String> PARAMETER_FIELDS =
       List.of("name", "type", "bounds", "categorical_values", "grid", "transformation");
