@@ -68,6 +68,16 @@ class YamlLoaderTest {
   }
 
   @Test
+  void mergeKey_isAFindingNotASilentField() {
+    Parsed<?> p =
+        ConfigParser.parse(ConfigKind.RUN, "f.yml", "base: &b {run: x}\n<<: *b\nrun: y\n");
+    assertThat(p.findings())
+        .extracting(Finding::path, Finding::problem)
+        .contains(
+            org.assertj.core.groups.Tuple.tuple("<<", "YAML merge keys (<<) are not supported"));
+  }
+
+  @Test
   void unquotedDecimal_keepsItsWrittenForm() {
     YamlLoader.Loaded loaded = load("v: 1.30\n");
     assertThat(loaded.root().get("v").decimalValue().toPlainString()).isEqualTo("1.30");
