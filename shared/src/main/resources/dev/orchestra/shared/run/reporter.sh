@@ -126,7 +126,19 @@ read_exit_code() {
   fi
 }
 
-follower=
+# Copies the output written since the last call to this container's log, so `kubectl logs -c
+# reporter` shows the training output as it grows.
+chunk=${TMPDIR:-/tmp}/orchestra-output-chunk.$$
+shown=0
+show_new_output() {
+  if [ -f "$dir/output.log" ]; then
+    tail -c +$((shown + 1)) "$dir/output.log" >"$chunk" 2>/dev/null || return
+    shown=$((shown + $(wc -c <"$chunk" | tr -d ' ')))
+    cat "$chunk"
+    rm -f "$chunk"
+  fi
+}
+
 elapsed=0
 since_heartbeat=$heartbeat_every
 started=no
@@ -137,9 +149,6 @@ while :; do
   if [ "$started" = no ]; then
     if [ -f "$dir/started" ]; then
       started=yes
-      # The training output also shows in this container's log (kubectl logs -c reporter).
-      tail -n +1 -f "$dir/output.log" 2>/dev/null &
-      follower=$!
     elif [ "$elapsed" -ge "$start_timeout" ]; then
       exit_code=$not_started_code
       note="orchestra: the training container did not start within ${start_timeout}s (image pull or scheduling)"
@@ -150,13 +159,12 @@ while :; do
     send_heartbeat
     since_heartbeat=0
   fi
+  show_new_output
   sleep "$poll"
   elapsed=$((elapsed + poll))
   since_heartbeat=$((since_heartbeat + poll))
 done
-if [ -n "$follower" ]; then
-  kill "$follower" 2>/dev/null
-fi
+show_new_output
 
 if [ -f "$dir/output.log" ]; then
   output_key="runs/$experiment/$run/a$attempt/output.log"
