@@ -59,7 +59,9 @@ class ExamplesTest {
     assertThat(r.run().argv()).containsExactly("sh", "-c", "python model.py");
     assertThat(r.resources().gpus()).isEqualTo(1);
     assertThat(r.resources().requests().memory().toString()).isEqualTo("512Mi");
-    assertThat(ImageRef.resolve(r.image(), "123456789012", "us-west-2"))
+    assertThat(
+            dev.orchestra.shared.run.ImageReferences.resolve(
+                r.image(), "123456789012", "us-west-2"))
         .isEqualTo("123456789012.dkr.ecr.us-west-2.amazonaws.com/my-run:latest");
 
     ClusterConfig gpu = ConfigParser.parseCluster("gpu.yml", read("clusters/gpu.yml")).value();

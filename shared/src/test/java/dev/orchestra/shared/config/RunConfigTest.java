@@ -201,7 +201,7 @@ class RunConfigTest {
         arguments("my-run", "123456789012.dkr.ecr.us-east-1.amazonaws.com/my-run:latest"),
         arguments("trainer_v2", "123456789012.dkr.ecr.us-east-1.amazonaws.com/trainer_v2:latest"),
         arguments("python:3.12", "python:3.12"),
-        arguments("team/model", "team/model"),
+        arguments("team/model", "123456789012.dkr.ecr.us-east-1.amazonaws.com/team/model:latest"),
         arguments("ghcr.io/org/img:1.0", "ghcr.io/org/img:1.0"),
         arguments(
             "123456789012.dkr.ecr.eu-west-1.amazonaws.com/x:v1",
@@ -212,7 +212,8 @@ class RunConfigTest {
   @MethodSource("images")
   void image_bareNameIsTheAccountsEcrRepository(String image, String resolved) {
     assertThat(parse("run: x\nimage: '" + image + "'\n").ok()).isTrue();
-    assertThat(ImageRef.resolve(image, "123456789012", "us-east-1")).isEqualTo(resolved);
+    assertThat(dev.orchestra.shared.run.ImageReferences.resolve(image, "123456789012", "us-east-1"))
+        .isEqualTo(resolved);
   }
 
   @Test
