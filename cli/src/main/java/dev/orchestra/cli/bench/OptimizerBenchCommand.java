@@ -114,6 +114,15 @@ final class OptimizerBenchCommand implements Callable<Integer> {
         }
         ObjectNode fn = results.addObject();
         fn.put("name", f.name()).put("optimum", f.optimum()).put("target_regret", f.target());
+        ObjectNode values = fn.putObject("values");
+        traces.forEach(
+            (m, t) -> {
+              ArrayNode seedsNode = values.putArray(m);
+              for (double[] trace : t) {
+                ArrayNode tn = seedsNode.addArray();
+                Arrays.stream(trace).forEach(tn::add);
+              }
+            });
         ObjectNode byBudget = fn.putObject("budgets");
         for (int b : budgets) {
           ObjectNode nb = byBudget.putObject(Integer.toString(b));

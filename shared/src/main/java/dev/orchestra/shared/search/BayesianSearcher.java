@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.commons.math3.analysis.MultivariateFunction;
-import org.apache.commons.math3.exception.TooManyEvaluationsException;
+import org.apache.commons.math3.exception.MathIllegalStateException;
 import org.apache.commons.math3.optim.InitialGuess;
 import org.apache.commons.math3.optim.MaxEval;
 import org.apache.commons.math3.optim.SimpleBounds;
@@ -59,13 +59,18 @@ import org.apache.commons.rng.sampling.distribution.ZigguratSampler;
  * of completed runs, so a suggestion is a pure function of (seed, run number, completed, pending).
  */
 final class BayesianSearcher implements Searcher {
-  static final int EXPLORE_PERIOD = Integer.getInteger("bo.explore", 5);
-  static final int FIT_CAP = 160;
+  static final int EXPLORE_PERIOD = Integer.getInteger("bo.explore", 0);
+  static final int FIT_CAP = 100;
+  static final double[] WARP_DELTAS =
+      Arrays.stream(System.getProperty("bo.deltas", "0,1,0.1").split(","))
+          .mapToDouble(Double::parseDouble)
+          .toArray();
+  static final double WARP_MARGIN = Double.parseDouble(System.getProperty("bo.margin", "0"));
   static final int POSTERIOR_CAP = 1000;
-  private static final int RANDOM_CANDIDATES = 1000;
-  private static final int LOCAL_CANDIDATES = 100;
+  private static final int RANDOM_CANDIDATES = 600;
+  private static final int LOCAL_CANDIDATES = 60;
   private static final int INCUMBENTS = 5;
-  private static final int REFINED = 4;
+  private static final int REFINED = 2;
 
   private final SearchSpace space;
   private final long seed;
@@ -76,9 +81,19 @@ final class BayesianSearcher implements Searcher {
   private final List<Metric> constraints;
   private long suggested;
 
-  private List<Observation> cachedFor;
-  private double[] cachedWeights;
-  private Model cachedModel;
+  /**
+   * Fitted models by (space, seed, completed, weights). A model is a pure function of these, so
+   * reusing one changes no suggestion; it saves the refit when a warm JVM (a warm Lambda) suggests
+   * several times against the same completed runs, as it does while filling parallel slots.
+   */
+  private static final Map<List<Object>, Model> MODELS =
+      java.util.Collections.synchronizedMap(
+          new java.util.LinkedHashMap<>(8, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<List<Object>, Model> eldest) {
+              return size() > 4;
+            }
+          });
 
   BayesianSearcher(
       SearchSpace space, long seed, RestorableUniformRandomProvider rng, long suggested) {
@@ -144,11 +159,19 @@ final class BayesianSearcher implements Searcher {
       double w = r.nextDouble();
       weights = new double[] {w, 1 - w};
     }
+    long t0 = System.nanoTime();
     Model model = model(completed, weights);
+    long t1 = System.nanoTime();
     Posterior posterior = model.withPending(pending, codec);
     boolean explore =
         EXPLORE_PERIOD > 0 && (run - initialRuns()) % EXPLORE_PERIOD == EXPLORE_PERIOD - 1;
+    long t2 = System.nanoTime();
     Map<String, Object> best = maximize(posterior, model, taken, explore, r);
+    if (Boolean.getBoolean("bo.time")) {
+      System.err.printf(
+          "fit %.1f ms, pending %.1f ms, acq %.1f ms%n",
+          (t1 - t0) / 1e6, (t2 - t1) / 1e6, (System.nanoTime() - t2) / 1e6);
+    }
     return best != null ? best : randomUnseen(taken, r);
   }
 
@@ -193,8 +216,15 @@ final class BayesianSearcher implements Searcher {
 
   /** The fitted surrogates: objective (or scalarized objectives) and one per constraint. */
   private Model model(List<Observation> completed, double[] weights) {
-    if (completed.equals(cachedFor) && Arrays.equals(weights, cachedWeights)) {
-      return cachedModel;
+    List<Object> cacheKey =
+        List.of(
+            space,
+            seed,
+            List.copyOf(completed),
+            weights == null ? List.of() : Arrays.stream(weights).boxed().toList());
+    Model cached = MODELS.get(cacheKey);
+    if (cached != null) {
+      return cached;
     }
     List<double[]> xs = new ArrayList<>();
     List<Double> losses = new ArrayList<>();
@@ -231,8 +261,26 @@ final class BayesianSearcher implements Searcher {
       cons.add(g);
     }
     double[][] x = xs.toArray(new double[0][]);
-    double[] y = impute(losses.stream().mapToDouble(Double::doubleValue).toArray());
-    Surrogate objective = Surrogate.fit(x, y, Rngs.derive(seed, completed.size(), 1));
+    double[] raw = impute(losses.stream().mapToDouble(Double::doubleValue).toArray());
+    // Model the losses as they are, or log-warped; keep whichever explains them better.
+    Surrogate objective = null;
+    double[] y = raw;
+    double bestEvidence = Double.NEGATIVE_INFINITY;
+    for (double delta : WARP_DELTAS) {
+      boolean logWarp = delta > 0;
+      double[] jacobian = new double[1];
+      double[] w = logWarp ? logWarp(raw, delta, jacobian) : raw;
+      if (w == null) {
+        continue;
+      }
+      Surrogate s = Surrogate.fit(x, w, Rngs.derive(seed, completed.size(), 1));
+      double evidence = s.evidence() + jacobian[0] - (logWarp ? WARP_MARGIN * w.length : 0);
+      if (evidence > bestEvidence) {
+        bestEvidence = evidence;
+        objective = s;
+        y = w;
+      }
+    }
     if (Boolean.getBoolean("bo.debug")) {
       System.err.println(
           "hyper ls="
@@ -257,19 +305,18 @@ final class BayesianSearcher implements Searcher {
     for (int i = 0; i < x.length; i++) {
       order[i] = i;
     }
-    Arrays.sort(order, Comparator.comparingDouble(i -> y[i]));
+    double[] modelled = y;
+    Arrays.sort(order, Comparator.comparingDouble(i -> modelled[i]));
     for (int i : order) {
       if (feasible.get(i)) {
-        incumbent = Math.min(incumbent, objective.standardize(y[i]));
+        incumbent = Math.min(incumbent, objective.standardize(modelled[i]));
         if (incumbents.size() < INCUMBENTS) {
           incumbents.add(x[i]);
         }
       }
     }
     Model model = new Model(objective, constraintModels, incumbent, incumbents);
-    cachedFor = List.copyOf(completed);
-    cachedWeights = weights;
-    cachedModel = model;
+    MODELS.put(cacheKey, model);
     return model;
   }
 
@@ -286,6 +333,32 @@ final class BayesianSearcher implements Searcher {
       sum += weights[m] * f;
     }
     return max + 0.05 * sum;
+  }
+
+  /**
+   * z = log(y − min + δ), δ a tenth of the gap between the best and the median loss; the log
+   * Jacobian Σ log dz/dy goes to {@code jacobian[0]} so evidences of warped and unwarped models
+   * compare. Heavy-tailed losses (Rosenbrock, a diverging training run) get compressed, so a few
+   * awful runs no longer flatten the model where it matters. Null when the losses are too few or
+   * flat to warp.
+   */
+  static double[] logWarp(double[] y, double deltaFraction, double[] jacobian) {
+    if (y.length < 4) {
+      return null;
+    }
+    double[] sorted = y.clone();
+    Arrays.sort(sorted);
+    double min = sorted[0];
+    double delta = deltaFraction * (sorted[sorted.length / 2] - min);
+    if (!(delta > 0)) {
+      return null;
+    }
+    double[] z = new double[y.length];
+    for (int i = 0; i < y.length; i++) {
+      z[i] = Math.log(y[i] - min + delta);
+      jacobian[0] -= z[i];
+    }
+    return z;
   }
 
   /** Missing values (failed runs) become the worst value seen; all missing becomes zero. */
@@ -323,15 +396,43 @@ final class BayesianSearcher implements Searcher {
         cons[c] = constraints[c].believe(px);
         limits[c] = constraints[c].standardize(0);
       }
-      return new Posterior(obj, cons, limits, incumbent);
+      // Believed values count as seen: improvement is measured against them too, so the next
+      // suggestion gains nothing by sitting beside a pending one.
+      double best = incumbent;
+      for (double[] u : px) {
+        boolean feasible = true;
+        for (int c = 0; c < constraints.length; c++) {
+          feasible &= cons[c].mean(u) <= limits[c];
+        }
+        if (feasible && Double.isFinite(incumbent)) {
+          best = Math.min(best, obj.mean(u));
+        }
+      }
+      return new Posterior(obj, cons, limits, best, px);
     }
   }
 
+  /** Radius (unit cube) of the soft exclusion zone around each pending point. */
+  private static final double PENDING_RADIUS = 0.05;
+
   private record Posterior(
-      GaussianProcess objective, GaussianProcess[] constraints, double[] limits, double incumbent) {
+      GaussianProcess objective,
+      GaussianProcess[] constraints,
+      double[] limits,
+      double incumbent,
+      List<double[]> pending) {
 
     double value(double[] u, boolean explore) {
       double a = 0;
+      // Local penalization: a soft hole around each pending point keeps a batch spread out even
+      // when the believed model is confident everywhere (a converged, smooth problem).
+      for (double[] p : pending) {
+        double d2 = 0;
+        for (int j = 0; j < u.length; j++) {
+          d2 += (u[j] - p[j]) * (u[j] - p[j]);
+        }
+        a += Math.log(-Math.expm1(-d2 / (2 * PENDING_RADIUS * PENDING_RADIUS)));
+      }
       for (int c = 0; c < constraints.length; c++) {
         double[] p = constraints[c].predict(u);
         a += Acquisition.logPhi((limits[c] - p[0]) / Math.sqrt(p[1]));
@@ -383,8 +484,14 @@ final class BayesianSearcher implements Searcher {
       double[] py = pick(y, keep);
       int[] fitKeep = subset(py, FIT_CAP, r);
       GaussianProcess.Hyper h =
-          GaussianProcess.fit(pick(px, fitKeep), pick(py, fitKeep), r, 8, 2, 60);
+          GaussianProcess.fit(
+              pick(px, fitKeep), pick(py, fitKeep), r, 5, fitKeep.length <= 50 ? 2 : 1, 50);
       return new Surrogate(px, py, mean, scale, h);
+    }
+
+    /** log marginal likelihood of the raw (unstandardized) values under this model. */
+    double evidence() {
+      return gp.logMarginal() - y.length * Math.log(scale);
     }
 
     double standardize(double raw) {
@@ -572,14 +679,14 @@ final class BayesianSearcher implements Searcher {
         Arrays.fill(hi, 1);
         new BOBYQAOptimizer(2 * free.length + 1, 0.05, 1e-4)
             .optimize(
-                new MaxEval(40 * free.length + 60),
+                new MaxEval(20 * free.length + 40),
                 new ObjectiveFunction(f),
                 GoalType.MAXIMIZE,
                 new InitialGuess(z0),
                 new SimpleBounds(lo, hi));
       }
-    } catch (TooManyEvaluationsException e) {
-      // The best point seen so far is kept either way.
+    } catch (MathIllegalStateException e) {
+      // Out of evaluations, or BOBYQA stuck on a flat (snapped) region: keep the best seen.
     }
     return best;
   }
