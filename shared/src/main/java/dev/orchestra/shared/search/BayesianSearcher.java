@@ -47,9 +47,11 @@ import org.apache.commons.rng.sampling.distribution.ZigguratSampler;
  *   <li>Pending runs: kriging believer — each pending point joins the model with its predicted
  *       value as if observed, collapsing the uncertainty (and so the acquisition) there;
  *       suggestions never repeat a pending or completed assignment.
- *   <li>Local optima: the candidate set always includes fresh global samples, and every fifth model
- *       suggestion maximizes expected improvement with the posterior's spread inflated, which pays
- *       for visiting unexplored basins.
+ *   <li>Local optima: every acquisition optimization restarts from fresh global random candidates
+ *       besides the incumbents' neighbourhoods, so a better basin anywhere is found as soon as the
+ *       model's uncertainty makes it promising; log EI keeps that signal alive where plain EI
+ *       underflows to zero; and the evidence-chosen log warp of heavy-tailed losses keeps one deep
+ *       valley from hiding the others.
  *   <li>Cost: the hyperparameter fit uses at most {@link #FIT_CAP} observations (the best half and
  *       a seeded sample of the rest), the posterior at most {@link #POSTERIOR_CAP}; past these caps
  *       the model forgets detail far from the best runs in exchange for bounded time.
@@ -59,13 +61,11 @@ import org.apache.commons.rng.sampling.distribution.ZigguratSampler;
  * of completed runs, so a suggestion is a pure function of (seed, run number, completed, pending).
  */
 final class BayesianSearcher implements Searcher {
-  static final int EXPLORE_PERIOD = Integer.getInteger("bo.explore", 0);
   static final int FIT_CAP = 100;
-  static final double[] WARP_DELTAS =
-      Arrays.stream(System.getProperty("bo.deltas", "0,1,0.1").split(","))
-          .mapToDouble(Double::parseDouble)
-          .toArray();
-  static final double WARP_MARGIN = Double.parseDouble(System.getProperty("bo.margin", "0"));
+
+  /** Log-warp offsets (fractions of best-to-median gap) tried against no warp (0). */
+  static final double[] WARP_DELTAS = {0, 1, 0.1};
+
   static final int POSTERIOR_CAP = 1000;
   private static final int RANDOM_CANDIDATES = 600;
   private static final int LOCAL_CANDIDATES = 60;
@@ -112,7 +112,7 @@ final class BayesianSearcher implements Searcher {
   }
 
   int initialRuns() {
-    return Integer.getInteger("bo.init", Math.min(10, Math.max(5, space.parameters().size() + 2)));
+    return Math.min(10, Math.max(5, space.parameters().size() + 2));
   }
 
   @Override
@@ -159,19 +159,9 @@ final class BayesianSearcher implements Searcher {
       double w = r.nextDouble();
       weights = new double[] {w, 1 - w};
     }
-    long t0 = System.nanoTime();
     Model model = model(completed, weights);
-    long t1 = System.nanoTime();
     Posterior posterior = model.withPending(pending, codec);
-    boolean explore =
-        EXPLORE_PERIOD > 0 && (run - initialRuns()) % EXPLORE_PERIOD == EXPLORE_PERIOD - 1;
-    long t2 = System.nanoTime();
-    Map<String, Object> best = maximize(posterior, model, taken, explore, r);
-    if (Boolean.getBoolean("bo.time")) {
-      System.err.printf(
-          "fit %.1f ms, pending %.1f ms, acq %.1f ms%n",
-          (t1 - t0) / 1e6, (t2 - t1) / 1e6, (System.nanoTime() - t2) / 1e6);
-    }
+    Map<String, Object> best = maximize(posterior, model, taken, r);
     return best != null ? best : randomUnseen(taken, r);
   }
 
@@ -274,22 +264,12 @@ final class BayesianSearcher implements Searcher {
         continue;
       }
       Surrogate s = Surrogate.fit(x, w, Rngs.derive(seed, completed.size(), 1));
-      double evidence = s.evidence() + jacobian[0] - (logWarp ? WARP_MARGIN * w.length : 0);
+      double evidence = s.evidence() + jacobian[0];
       if (evidence > bestEvidence) {
         bestEvidence = evidence;
         objective = s;
         y = w;
       }
-    }
-    if (Boolean.getBoolean("bo.debug")) {
-      System.err.println(
-          "hyper ls="
-              + Arrays.toString(
-                  Arrays.stream(objective.hyper.logLengthscales()).map(Math::exp).toArray())
-              + " s="
-              + Math.exp(objective.hyper.logSignal())
-              + " noise="
-              + Math.exp(objective.hyper.logNoise()));
     }
     Surrogate[] constraintModels = new Surrogate[constraints.size()];
     for (int c = 0; c < constraints.size(); c++) {
@@ -422,7 +402,7 @@ final class BayesianSearcher implements Searcher {
       double incumbent,
       List<double[]> pending) {
 
-    double value(double[] u, boolean explore) {
+    double value(double[] u) {
       double a = 0;
       // Local penalization: a soft hole around each pending point keeps a batch spread out even
       // when the believed model is confident everywhere (a converged, smooth problem).
@@ -439,7 +419,7 @@ final class BayesianSearcher implements Searcher {
       }
       if (Double.isFinite(incumbent)) {
         double[] p = objective.predict(u);
-        double sd = Math.sqrt(p[1]) * (explore ? 3 : 1);
+        double sd = Math.sqrt(p[1]);
         a += Acquisition.logExpectedImprovement(p[0], sd, incumbent);
       }
       return a;
@@ -566,11 +546,7 @@ final class BayesianSearcher implements Searcher {
   // ---------------------------------------------------------------- acquisition optimization
 
   private Map<String, Object> maximize(
-      Posterior posterior,
-      Model model,
-      Set<String> taken,
-      boolean explore,
-      UniformRandomProvider r) {
+      Posterior posterior, Model model, Set<String> taken, UniformRandomProvider r) {
     int d = codec.dimensions();
     List<double[]> candidates = new ArrayList<>();
     for (int i = 0; i < RANDOM_CANDIDATES; i++) {
@@ -598,7 +574,7 @@ final class BayesianSearcher implements Searcher {
     double[] scores = new double[candidates.size()];
     Integer[] order = new Integer[candidates.size()];
     for (int i = 0; i < scores.length; i++) {
-      scores[i] = posterior.value(candidates.get(i), explore);
+      scores[i] = posterior.value(candidates.get(i));
       order[i] = i;
     }
     Arrays.sort(order, (a, b) -> Double.compare(nanLow(scores[b]), nanLow(scores[a])));
@@ -614,9 +590,9 @@ final class BayesianSearcher implements Searcher {
       if (taken.contains(key) || !starts.add(key)) {
         continue;
       }
-      double[] u = refine(posterior, candidates.get(i), explore);
+      double[] u = refine(posterior, candidates.get(i));
       refined.add(u);
-      refinedScores.add(posterior.value(u, explore));
+      refinedScores.add(posterior.value(u));
       refined.add(candidates.get(i));
       refinedScores.add(scores[i]);
     }
@@ -637,14 +613,14 @@ final class BayesianSearcher implements Searcher {
   }
 
   /** Local refinement over the non-categorical coordinates, categories held fixed. */
-  private double[] refine(Posterior posterior, double[] start, boolean explore) {
+  private double[] refine(Posterior posterior, double[] start) {
     int d = codec.dimensions();
     int[] free = java.util.stream.IntStream.range(0, d).filter(j -> !categorical[j]).toArray();
     if (free.length == 0) {
       return start;
     }
     double[] best = start.clone();
-    double[] bestValue = {posterior.value(start, explore)};
+    double[] bestValue = {posterior.value(start)};
     MultivariateFunction f =
         z -> {
           double[] u = start.clone();
@@ -652,7 +628,7 @@ final class BayesianSearcher implements Searcher {
             u[free[k]] = z[k];
           }
           u = codec.snap(u);
-          double v = nanLow(posterior.value(u, explore));
+          double v = nanLow(posterior.value(u));
           if (v > bestValue[0]) {
             bestValue[0] = v;
             System.arraycopy(u, 0, best, 0, d);

@@ -26,12 +26,10 @@ public final class GaussianProcess {
   static final double LOG_NOISE_MIN = Math.log(1e-6);
   static final double LOG_NOISE_MAX = Math.log(0.5);
 
-  private static final double PRIOR_LS_MEAN =
-      Math.log(Double.parseDouble(System.getProperty("bo.ls", "1.0")));
+  private static final double PRIOR_LS_MEAN = Math.log(1.0);
   private static final double PRIOR_LS_SD = 1.0;
   private static final double PRIOR_SIGNAL_SD = 1.5;
-  private static final double PRIOR_NOISE_MEAN =
-      Math.log(Double.parseDouble(System.getProperty("bo.noise", "1e-4")));
+  private static final double PRIOR_NOISE_MEAN = Math.log(1e-4);
   private static final double PRIOR_NOISE_SD = 3.0;
 
   /** Kernel hyperparameters, all in log space. */
