@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Measure Orchestra's own speed (benchmarks, not tests).",
-    subcommands = {ValidateBench.class})
+    subcommands = {ValidateBench.class, OptimizerBenchCommand.class, SuggestBenchCommand.class})
 public final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
