@@ -1,0 +1,58 @@
+package dev.orchestra.shared;
+
+/**
+ * Names of the environment variables (configuration) the control plane reads. The CDK stack sets
+ * them on every function, the local runtime puts the same names in its configuration map, and the
+ * code reads them only through these constants.
+ */
+public final class EnvVars {
+  private EnvVars() {}
+
+  /** AWS region of the control plane. */
+  public static final String AWS_REGION = "AWS_REGION";
+
+  /** Endpoint override for every AWS client (the local runtime's router). */
+  public static final String AWS_ENDPOINT_URL = "AWS_ENDPOINT_URL";
+
+  /**
+   * Kubernetes API URL used for every cluster instead of EKS DescribeCluster (the local runtime
+   * points it at its mock Kubernetes API).
+   */
+  public static final String K8S_ENDPOINT = "ORCHESTRA_K8S_ENDPOINT";
+
+  /** With {@link #K8S_ENDPOINT}: the API's CA certificate, PEM text or base64 of the PEM. */
+  public static final String K8S_CA = "ORCHESTRA_K8S_CA";
+
+  /**
+   * With {@link #K8S_ENDPOINT}: {@code true} skips TLS verification. Refused unless the endpoint's
+   * host is a loopback address.
+   */
+  public static final String K8S_INSECURE = "ORCHESTRA_K8S_INSECURE";
+
+  /** Multiplies every wait, heartbeat interval and timeout (local runtime and tests). */
+  public static final String TIME_SCALE = "ORCHESTRA_TIME_SCALE";
+
+  /** The reporter container's image, pinned by digest ({@code name@sha256:<64 hex>}). */
+  public static final String REPORTER_IMAGE = "ORCHESTRA_REPORTER_IMAGE";
+
+  /** The ServiceAccount reporter pods run as (default {@code orchestra-reporter}). */
+  public static final String REPORTER_SERVICE_ACCOUNT = "ORCHESTRA_REPORTER_SERVICE_ACCOUNT";
+
+  /** SQS queue every carrier sends heartbeats and results to. */
+  public static final String RESULTS_QUEUE_URL = "ORCHESTRA_RESULTS_QUEUE_URL";
+
+  /** The stack's bucket: experiment drops, run outputs ({@code runs/}), reports. */
+  public static final String BUCKET = "ORCHESTRA_BUCKET";
+
+  /** Seconds between a carrier's heartbeats (default 60, before time scaling). */
+  public static final String HEARTBEAT_SECONDS = "ORCHESTRA_HEARTBEAT_SECONDS";
+
+  /** Seconds a finished Job is kept before Kubernetes deletes it (default 3600). */
+  public static final String JOB_TTL_SECONDS = "ORCHESTRA_JOB_TTL_SECONDS";
+
+  /**
+   * Seconds the reporter waits for the training container to start (image pull, scheduling) before
+   * it reports the attempt failed (default 1800).
+   */
+  public static final String RUN_START_TIMEOUT_SECONDS = "ORCHESTRA_RUN_START_TIMEOUT_SECONDS";
+}
