@@ -55,4 +55,26 @@ public final class EnvVars {
    * it reports the attempt failed (default 1800).
    */
   public static final String RUN_START_TIMEOUT_SECONDS = "ORCHESTRA_RUN_START_TIMEOUT_SECONDS";
+
+  /** The experiments table (experiments and their runs, one partition per experiment). */
+  public static final String TABLE = "ORCHESTRA_TABLE";
+
+  /** The experiment state machine (its executions are named by experiment id). */
+  public static final String EXPERIMENT_STATE_MACHINE_ARN =
+      "ORCHESTRA_EXPERIMENT_STATE_MACHINE_ARN";
+
+  /** The run state machine (its executions are named by run id). */
+  public static final String RUN_STATE_MACHINE_ARN = "ORCHESTRA_RUN_STATE_MACHINE_ARN";
+
+  /** The compute target used when an experiment names none ({@code cluster/local} locally). */
+  public static final String DEFAULT_TARGET = "ORCHESTRA_DEFAULT_TARGET";
+
+  /** Seconds without a heartbeat after which a run attempt fails (default 300, before scaling). */
+  public static final String RUN_HEARTBEAT_TIMEOUT_SECONDS =
+      "ORCHESTRA_RUN_HEARTBEAT_TIMEOUT_SECONDS";
+
+  /** Static credentials for the SDK clients (the local runtime's dummy keys); else the chain. */
+  public static final String AWS_ACCESS_KEY_ID = "AWS_ACCESS_KEY_ID";
+
+  public static final String AWS_SECRET_ACCESS_KEY = "AWS_SECRET_ACCESS_KEY";
 }

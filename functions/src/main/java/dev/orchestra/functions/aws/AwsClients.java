@@ -1,7 +1,7 @@
 package dev.orchestra.functions.aws;
 
-import dev.orchestra.functions.EnvVars;
 import dev.orchestra.functions.OrchestraConfig;
+import dev.orchestra.shared.EnvVars;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,9 +23,9 @@ import software.amazon.awssdk.services.sfn.SfnClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
- * The SDK clients of one function, built lazily (a function pays only for the clients it uses)
- * from configuration: region, optional endpoint override (the local runtime's router), optional
- * static credentials. Closed together.
+ * The SDK clients of one function, built lazily (a function pays only for the clients it uses) from
+ * configuration: region, optional endpoint override (the local runtime's router), optional static
+ * credentials. Closed together.
  */
 public final class AwsClients implements AutoCloseable {
   private final OrchestraConfig config;
@@ -85,8 +85,8 @@ public final class AwsClients implements AutoCloseable {
             .apiCallAttemptTimeout(Duration.ofSeconds(10))
             .retryStrategy(RetryMode.STANDARD)
             .build());
-    if (builder instanceof software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder<?, ?>
-        sync) {
+    if (builder
+        instanceof software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder<?, ?> sync) {
       sync.httpClientBuilder(
           UrlConnectionHttpClient.builder()
               .connectionTimeout(Duration.ofSeconds(5))

@@ -76,7 +76,9 @@ public class ExperimentService {
     ExperimentRecord exp = experiment(experimentId);
     List<RunRecord> runs = store.runs(experimentId);
     ExperimentStatus end =
-        error != null ? ExperimentStatus.FAILED : Accounting.finalStatus(exp.plan(), exp.counters());
+        error != null
+            ? ExperimentStatus.FAILED
+            : Accounting.finalStatus(exp.plan(), exp.counters());
     if (error != null) {
       store.requestStop(experimentId);
     }

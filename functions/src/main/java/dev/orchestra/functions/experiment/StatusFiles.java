@@ -51,8 +51,7 @@ public class StatusFiles {
     write(
         bucket,
         key,
-        new Status(
-            id, name, "rejected", findings, null, null, null, Instant.now().toString()));
+        new Status(id, name, "rejected", findings, null, null, null, Instant.now().toString()));
   }
 
   public void progress(ExperimentRecord e) {

@@ -132,7 +132,8 @@ public class RunService {
     int attempt = input.attempt();
     Map<String, Object> details = causeDetails(cause);
     Integer exitCode = asInt(details.get("exitCode"));
-    String message = details.containsKey("errorMessage") ? (String) details.get("errorMessage") : null;
+    String message =
+        details.containsKey("errorMessage") ? (String) details.get("errorMessage") : null;
     String reason = Accounting.reasonFor(error, exitCode, message);
     LOG.info("run {} attempt {} failed: {} ({})", runId, attempt, reason, error);
     try {

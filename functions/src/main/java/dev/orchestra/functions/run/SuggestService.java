@@ -21,10 +21,10 @@ import java.util.Map;
 
 /**
  * Suggest: many run executions ask at once, so each reads the searcher's state and its version,
- * suggests, and commits the run's assignments together with the new state on the condition that
- * the version has not moved; the loser of a race suggests again from the winner's state. A
- * suggestion is thus a pure function of (seed, run number, completed observations, pending
- * assignments), and no random draw is lost or handed out twice.
+ * suggests, and commits the run's assignments together with the new state on the condition that the
+ * version has not moved; the loser of a race suggests again from the winner's state. A suggestion
+ * is thus a pure function of (seed, run number, completed observations, pending assignments), and
+ * no random draw is lost or handed out twice.
  */
 public class SuggestService {
   /** DynamoDB items stop at 400 KB: bigger states live in S3. */

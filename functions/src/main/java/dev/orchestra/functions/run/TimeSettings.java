@@ -1,7 +1,7 @@
 package dev.orchestra.functions.run;
 
-import dev.orchestra.functions.EnvVars;
 import dev.orchestra.functions.OrchestraConfig;
+import dev.orchestra.shared.EnvVars;
 
 /**
  * Heartbeat and run timeouts, scaled by {@code ORCHESTRA_TIME_SCALE} (1 in AWS; small in tests, so
@@ -13,8 +13,7 @@ public record TimeSettings(double scale, int heartbeatTimeoutSeconds) {
 
   public static TimeSettings from(OrchestraConfig config) {
     double scale = config.get(EnvVars.TIME_SCALE).map(Double::parseDouble).orElse(1.0);
-    int hb =
-        config.get(EnvVars.RUN_HEARTBEAT_TIMEOUT_SECONDS).map(Integer::parseInt).orElse(300);
+    int hb = config.get(EnvVars.RUN_HEARTBEAT_TIMEOUT_SECONDS).map(Integer::parseInt).orElse(300);
     return new TimeSettings(scale, hb);
   }
 

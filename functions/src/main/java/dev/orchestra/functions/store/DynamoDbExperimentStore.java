@@ -192,6 +192,43 @@ public final class DynamoDbExperimentStore {
     finish(id, ExperimentStatus.REJECTED, null, error);
   }
 
+  /**
+   * run.yml's aws credentials, kept apart from the spec and the record (which are redacted) in an
+   * item only Dispatch reads, to create the run's Kubernetes Secret. DynamoDB encrypts it at rest.
+   */
+  public void putCredentials(String experimentId, String accessKeyId, String secretAccessKey) {
+    dynamo.putItem(
+        b ->
+            b.tableName(table)
+                .item(
+                    Map.of(
+                        PK,
+                        s("E#" + experimentId),
+                        SK,
+                        s("C"),
+                        "accessKeyId",
+                        s(accessKeyId),
+                        "secretAccessKey",
+                        s(secretAccessKey))));
+  }
+
+  public Optional<dev.orchestra.shared.run.RunCredentials> credentials(String experimentId) {
+    Map<String, AttributeValue> item =
+        dynamo
+            .getItem(
+                b ->
+                    b.tableName(table)
+                        .key(Map.of(PK, s("E#" + experimentId), SK, s("C")))
+                        .consistentRead(true))
+            .item();
+    if (item == null || item.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new dev.orchestra.shared.run.RunCredentials(
+            item.get("accessKeyId").s(), item.get("secretAccessKey").s()));
+  }
+
   // ---- runs
 
   public List<RunRecord> runs(String experimentId) {
@@ -336,7 +373,8 @@ public final class DynamoDbExperimentStore {
                     .tableName(table)
                     .key(runKey(experimentId, runId))
                     .updateExpression("SET assignments = :a")
-                    .conditionExpression("attribute_exists(pk) AND attribute_not_exists(assignments)")
+                    .conditionExpression(
+                        "attribute_exists(pk) AND attribute_not_exists(assignments)")
                     .expressionAttributeValues(Map.of(":a", s(Json.write(assignments))))
                     .build())
             .build();
@@ -382,8 +420,8 @@ public final class DynamoDbExperimentStore {
 
   /**
    * Moves a run to attempt {@code attempt + 1} after a retryable failure; the old nonce and token
-   * stop being valid at once. False when the run is not at {@code attempt} any more (a retried
-   * call after the move, or a finished run).
+   * stop being valid at once. False when the run is not at {@code attempt} any more (a retried call
+   * after the move, or a finished run).
    */
   public boolean nextAttempt(
       String experimentId, String runId, int attempt, List<RunRecord.Attempt> attempts) {
@@ -432,11 +470,7 @@ public final class DynamoDbExperimentStore {
    * 1}), conditioned on the counters being those the decision was made from.
    */
   public FinishResult finishRun(
-      ExperimentRecord exp,
-      String runId,
-      int attempt,
-      Outcome outcome,
-      String nextRunId) {
+      ExperimentRecord exp, String runId, int attempt, Outcome outcome, String nextRunId) {
     Map<String, AttributeValue> runValues = new HashMap<>();
     runValues.put(":a", n(attempt));
     runValues.put(":st", s(outcome.status().wire()));
@@ -488,7 +522,8 @@ public final class DynamoDbExperimentStore {
     String expUpdate;
     String expCondition;
     if (nextRunId == null) {
-      expUpdate = "SET running = running - :one, succeeded = succeeded + :ds, failed = failed + :df";
+      expUpdate =
+          "SET running = running - :one, succeeded = succeeded + :ds, failed = failed + :df";
       expCondition = "running > :zero";
     } else {
       expValues.put(":prev", n(exp.issued()));
@@ -580,9 +615,7 @@ public final class DynamoDbExperimentStore {
         str(i, "tail"),
         str(i, "token"),
         str(i, "nonce"),
-        i.containsKey("attempts")
-            ? readAttempts(str(i, "attempts"))
-            : List.of(),
+        i.containsKey("attempts") ? readAttempts(str(i, "attempts")) : List.of(),
         str(i, "next"));
   }
 

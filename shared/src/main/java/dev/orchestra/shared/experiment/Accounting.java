@@ -27,7 +27,8 @@ public final class Accounting {
 
   /** Nothing runs and nothing more will be issued: the experiment can finalize. */
   public static boolean isDone(ExperimentPlan plan, Counters c) {
-    boolean noMore = c.stopped() || c.issued() >= plan.budget() || c.failed() >= plan.maxFailedRuns();
+    boolean noMore =
+        c.stopped() || c.issued() >= plan.budget() || c.failed() >= plan.maxFailedRuns();
     return c.running() == 0 && noMore;
   }
 
@@ -49,7 +50,8 @@ public final class Accounting {
    */
   public static Optional<String> metricProblem(ExperimentPlan plan, Map<String, Object> metrics) {
     if (metrics == null) {
-      return Optional.of("no metrics: the run did not write a JSON object to ORCHESTRA_METRICS_FILE");
+      return Optional.of(
+          "no metrics: the run did not write a JSON object to ORCHESTRA_METRICS_FILE");
     }
     for (Metric m : plan.requiredMetrics()) {
       Object v = metrics.get(m.name());

@@ -1,0 +1,151 @@
+package dev.orchestra.functions;
+
+import dev.orchestra.functions.aws.AwsClients;
+import dev.orchestra.functions.aws.S3Objects;
+import dev.orchestra.functions.aws.StepFunctions;
+import dev.orchestra.functions.experiment.ExperimentService;
+import dev.orchestra.functions.experiment.RunIssuer;
+import dev.orchestra.functions.experiment.StatusFiles;
+import dev.orchestra.functions.intake.IntakeService;
+import dev.orchestra.functions.results.ResultsService;
+import dev.orchestra.functions.run.RunCompletion;
+import dev.orchestra.functions.run.RunService;
+import dev.orchestra.functions.run.SuggestService;
+import dev.orchestra.functions.run.TimeSettings;
+import dev.orchestra.functions.store.DynamoDbExperimentStore;
+import dev.orchestra.shared.EnvVars;
+import dev.orchestra.shared.run.WorkloadDispatcher;
+import java.util.function.Function;
+
+/**
+ * The experiment loop's object graph, built from configuration: one per function instance. Every
+ * part is built on first use, so a function pays only for the clients it touches.
+ */
+public final class LoopContext implements AutoCloseable {
+
+  /** Builds the Dispatch port's adapter for this configuration. */
+  public interface DispatcherFactory extends Function<LoopContext, WorkloadDispatcher> {}
+
+  private static volatile DispatcherFactory defaultDispatchers =
+      ctx -> {
+        throw new IllegalStateException("no workload dispatcher is configured");
+      };
+
+  private final OrchestraConfig config;
+  private final AwsClients aws;
+  private final DispatcherFactory dispatchers;
+  private DynamoDbExperimentStore store;
+  private S3Objects s3;
+  private StepFunctions sfn;
+  private StatusFiles status;
+  private RunCompletion completion;
+  private WorkloadDispatcher dispatcher;
+
+  public LoopContext(OrchestraConfig config) {
+    this(config, defaultDispatchers);
+  }
+
+  public LoopContext(OrchestraConfig config, DispatcherFactory dispatchers) {
+    this.config = config;
+    this.aws = new AwsClients(config);
+    this.dispatchers = dispatchers;
+  }
+
+  /**
+   * Sets the adapter {@link #LoopContext(OrchestraConfig)} uses; the Kubernetes adapter registers
+   * itself here at class load of its module's entry point.
+   */
+  public static void setDefaultDispatchers(DispatcherFactory factory) {
+    defaultDispatchers = factory;
+  }
+
+  public OrchestraConfig config() {
+    return config;
+  }
+
+  public AwsClients aws() {
+    return aws;
+  }
+
+  public synchronized DynamoDbExperimentStore store() {
+    if (store == null) {
+      store = new DynamoDbExperimentStore(aws.dynamo(), config.require(EnvVars.TABLE));
+    }
+    return store;
+  }
+
+  public synchronized S3Objects s3() {
+    if (s3 == null) {
+      s3 = new S3Objects(aws.s3(), config.require(EnvVars.BUCKET));
+    }
+    return s3;
+  }
+
+  public synchronized StepFunctions sfn() {
+    if (sfn == null) {
+      sfn = new StepFunctions(aws.sfn());
+    }
+    return sfn;
+  }
+
+  public synchronized StatusFiles statusFiles() {
+    if (status == null) {
+      status = new StatusFiles(s3());
+    }
+    return status;
+  }
+
+  public TimeSettings time() {
+    return TimeSettings.from(config);
+  }
+
+  public RunIssuer issuer() {
+    return new RunIssuer(sfn(), config.require(EnvVars.RUN_STATE_MACHINE_ARN), time());
+  }
+
+  public synchronized RunCompletion completion() {
+    if (completion == null) {
+      completion = new RunCompletion(store(), issuer(), sfn(), statusFiles());
+    }
+    return completion;
+  }
+
+  public synchronized WorkloadDispatcher dispatcher() {
+    if (dispatcher == null) {
+      dispatcher = dispatchers.apply(this);
+    }
+    return dispatcher;
+  }
+
+  public ExperimentService experiments() {
+    return new ExperimentService(store(), issuer(), completion(), statusFiles());
+  }
+
+  public RunService runs() {
+    return new RunService(
+        store(),
+        new SuggestService(store(), s3(), SuggestService.SearcherFactory.DEFAULT),
+        dispatcher(),
+        completion());
+  }
+
+  public ResultsService results() {
+    return new ResultsService(store(), sfn());
+  }
+
+  public IntakeService intake() {
+    return new IntakeService(
+        store(),
+        s3(),
+        sfn(),
+        statusFiles(),
+        config.require(EnvVars.EXPERIMENT_STATE_MACHINE_ARN),
+        config.get(EnvVars.DEFAULT_TARGET).orElse(null),
+        config.get(EnvVars.AWS_REGION).orElse("us-east-1"));
+  }
+
+  @Override
+  public void close() {
+    aws.close();
+  }
+}
