@@ -1,5 +1,6 @@
 package dev.orchestra.cli;
 
+import dev.orchestra.cli.bench.BenchCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -9,7 +10,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Orchestra.Version.class,
     description = "Hyperparameter-optimization experiments on your own AWS GPUs.",
-    subcommands = {CommandLine.HelpCommand.class})
+    subcommands = {CommandLine.HelpCommand.class, BenchCommand.class})
 public final class Orchestra implements Runnable {
 
   public static void main(String[] args) {

@@ -6,11 +6,31 @@ public final class Searchers {
 
   /** A fresh searcher for an experiment. */
   public static Searcher create(SearchType type, SearchSpace space, long seed) {
-    throw new UnsupportedOperationException("searchers land with the optimizer work");
+    return switch (type) {
+      case RANDOM -> new RandomSearcher(space, seed, Rngs.create(seed), 0);
+      case GRID -> new GridSearcher(space, seed, 0, 0);
+      case OFFLINE -> new BayesianSearcher(space, seed, Rngs.create(seed), 0);
+    };
   }
 
   /** The searcher exactly as it was when {@code state} was taken. */
   public static Searcher restore(SearcherState state, SearchSpace space) {
-    throw new UnsupportedOperationException("searchers land with the optimizer work");
+    return switch (state.type()) {
+      case RANDOM ->
+          new RandomSearcher(
+              space,
+              state.seed(),
+              Rngs.restore(state.data().get("rng").asText()),
+              state.suggested());
+      case GRID ->
+          new GridSearcher(
+              space, state.seed(), state.data().get("cursor").asLong(), state.suggested());
+      case OFFLINE ->
+          new BayesianSearcher(
+              space,
+              state.seed(),
+              Rngs.restore(state.data().get("rng").asText()),
+              state.suggested());
+    };
   }
 }
