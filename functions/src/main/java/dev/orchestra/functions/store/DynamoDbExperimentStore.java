@@ -480,7 +480,7 @@ public final class DynamoDbExperimentStore {
     StringBuilder set = new StringBuilder("SET #s = :st, attempts = :list");
     if (outcome.metrics() != null) {
       runValues.put(":m", s(Json.write(outcome.metrics())));
-      set.append(", metrics = :m");
+      set.append(", #m = :m");
     }
     if (outcome.reason() != null) {
       runValues.put(":r", s(outcome.reason()));
@@ -496,9 +496,16 @@ public final class DynamoDbExperimentStore {
     }
     if (nextRunId != null) {
       runValues.put(":next", s(nextRunId));
-      set.append(", next = :next");
+      set.append(", #nx = :next");
     }
     set.append(" REMOVE #t");
+    Map<String, String> runNames = new HashMap<>(Map.of("#s", "status", "#t", "token"));
+    if (outcome.metrics() != null) {
+      runNames.put("#m", "metrics");
+    }
+    if (nextRunId != null) {
+      runNames.put("#nx", "next");
+    }
     TransactWriteItem run =
         TransactWriteItem.builder()
             .update(
@@ -507,7 +514,7 @@ public final class DynamoDbExperimentStore {
                     .key(runKey(exp.id(), runId))
                     .updateExpression(set.toString())
                     .conditionExpression("attempt = :a AND #s IN (:pending, :running)")
-                    .expressionAttributeNames(Map.of("#s", "status", "#t", "token"))
+                    .expressionAttributeNames(runNames)
                     .expressionAttributeValues(runValues)
                     .build())
             .build();
