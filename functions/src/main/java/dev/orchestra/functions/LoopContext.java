@@ -140,7 +140,7 @@ public final class LoopContext implements AutoCloseable {
         sfn(),
         statusFiles(),
         config.require(EnvVars.EXPERIMENT_STATE_MACHINE_ARN),
-        config.get(EnvVars.DEFAULT_TARGET).orElse(null),
+        config.get(EnvVars.DEFAULT_CLUSTER).map(c -> "cluster/" + c).orElse(null),
         config.get(EnvVars.AWS_REGION).orElse("us-east-1"));
   }
 

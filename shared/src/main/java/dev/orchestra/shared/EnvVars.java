@@ -66,8 +66,14 @@ public final class EnvVars {
   /** The run state machine (its executions are named by run id). */
   public static final String RUN_STATE_MACHINE_ARN = "ORCHESTRA_RUN_STATE_MACHINE_ARN";
 
-  /** The compute target used when an experiment names none ({@code cluster/local} locally). */
-  public static final String DEFAULT_TARGET = "ORCHESTRA_DEFAULT_TARGET";
+  /**
+   * The compute target used when an experiment names none: locally the built-in cluster {@code
+   * local}, whose Kubernetes API is the runtime's mock.
+   */
+  public static final String DEFAULT_CLUSTER = "ORCHESTRA_DEFAULT_CLUSTER";
+
+  /** Where the local runtime keeps its state file and logs (default {@code ~/.orchestra}). */
+  public static final String ORCHESTRA_HOME = "ORCHESTRA_HOME";
 
   /** Seconds without a heartbeat after which a run attempt fails (default 300, before scaling). */
   public static final String RUN_HEARTBEAT_TIMEOUT_SECONDS =
