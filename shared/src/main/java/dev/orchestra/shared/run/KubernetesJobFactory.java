@@ -89,16 +89,27 @@ public final class KubernetesJobFactory {
 
   /**
    * The shell wrapper the training container runs; {@code $1} is the user's command. Plain POSIX sh
-   * (dash, busybox ash, bash): no pipes, so the command's own exit status is the one recorded.
+   * (dash, busybox ash, bash): no pipes, so the command's own exit status is the one recorded. The
+   * wrapper is the container's PID 1, which the kernel shields from signals it does not handle, so
+   * it passes TERM and INT on to the command (a spot interruption or a deleted Job then reaches the
+   * training process, which may checkpoint) and waits until the command has ended.
    */
   public static String trainingWrapper(String dir) {
-    return ": > "
+    return "child=\n"
+        + "trap 'kill -TERM \"$child\" 2>/dev/null' TERM INT\n"
+        + ": > "
         + dir
-        + "/started; /bin/sh -c \"$1\" > "
+        + "/started\n"
+        + "/bin/sh -c \"$1\" > "
         + dir
-        + "/output.log 2>&1; code=$?; echo \"$code\" > "
+        + "/output.log 2>&1 &\n"
+        + "child=$!\n"
+        + "wait \"$child\"; code=$?\n"
+        + "while kill -0 \"$child\" 2>/dev/null; do wait \"$child\"; code=$?; done\n"
+        + "echo \"$code\" > "
         + dir
-        + "/exit_code; exit \"$code\"";
+        + "/exit_code\n"
+        + "exit \"$code\"\n";
   }
 
   /** The reporter script (shipped as a resource beside this class). */

@@ -45,6 +45,10 @@ for setting in "$attempt" "$poll" "$heartbeat_every" "$start_timeout"; do
   fi
 done
 
+# When the pod is stopped (Job deleted, node drained) keep going: the training container gets the
+# same signal, and if it ends within the grace period its result is still worth sending.
+trap 'log "asked to stop; waiting for the training command to end"' TERM INT
+
 tab=$(printf '\t')
 cr=$(printf '\r')
 

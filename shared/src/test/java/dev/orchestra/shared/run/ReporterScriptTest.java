@@ -228,4 +228,32 @@ class ReporterScriptTest {
     assertThat(result.metrics()).isNull();
     assertThat(result.outputTail()).contains("did not start within 1s");
   }
+
+  @Test
+  void wrapper_passesTermToTheCommand_andRecordsTheCommandsExitCode() throws Exception {
+    String command = "trap 'echo got-term; exit 9' TERM; echo ready; while :; do sleep 0.1; done";
+    Process training =
+        new ProcessBuilder(
+                "/bin/sh",
+                "-c",
+                KubernetesJobFactory.trainingWrapper(dir.toString()),
+                "orchestra-training",
+                command)
+            .redirectErrorStream(true)
+            .redirectOutput(tmp.resolve("training.out").toFile())
+            .start();
+    Path output = dir.resolve("output.log");
+    java.time.Instant deadline = java.time.Instant.now().plus(DEADLINE);
+    while (!(Files.exists(output) && Files.readString(output).contains("ready"))) {
+      assertThat(java.time.Instant.now()).as("command started").isBefore(deadline);
+      Thread.sleep(20); // polling the file, bounded by the deadline
+    }
+
+    training.destroy(); // SIGTERM to the wrapper, as the kubelet sends it to PID 1
+
+    assertThat(training.waitFor(DEADLINE.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(training.exitValue()).isEqualTo(9);
+    assertThat(Files.readString(dir.resolve("exit_code")).trim()).isEqualTo("9");
+    assertThat(Files.readString(output)).contains("got-term");
+  }
 }
