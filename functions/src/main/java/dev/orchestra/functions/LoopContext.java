@@ -15,7 +15,12 @@ import dev.orchestra.functions.run.TimeSettings;
 import dev.orchestra.functions.store.DynamoDbExperimentStore;
 import dev.orchestra.shared.EnvVars;
 import dev.orchestra.shared.run.WorkloadDispatcher;
-import java.util.function.Function;
+import dev.orchestra.functions.kubernetes.ClusterEndpointResolver;
+import dev.orchestra.functions.kubernetes.EksTokenGenerator;
+import dev.orchestra.functions.kubernetes.KubernetesClients;
+import dev.orchestra.functions.kubernetes.KubernetesDispatchConfig;
+import dev.orchestra.functions.kubernetes.KubernetesJobDispatcher;
+import dev.orchestra.shared.run.DispatchFailedException;
 
 /**
  * The experiment loop's object graph, built from configuration: one per function instance. Every
@@ -23,12 +28,30 @@ import java.util.function.Function;
  */
 public final class LoopContext implements AutoCloseable {
 
-  /** Builds the Dispatch port's adapter for this configuration. */
-  public interface DispatcherFactory extends Function<LoopContext, WorkloadDispatcher> {}
+  /** The Dispatch port's adapter for a target ({@code cluster/<name>} or {@code pool/<name>}). */
+  public interface DispatcherFactory {
+    WorkloadDispatcher forTarget(LoopContext ctx, String target);
+  }
 
-  private static volatile DispatcherFactory defaultDispatchers =
-      ctx -> {
-        throw new IllegalStateException("no workload dispatcher is configured");
+  /** Kubernetes Jobs on the named cluster (pools arrive with the EC2-agents work). */
+  public static final DispatcherFactory KUBERNETES =
+      (ctx, target) -> {
+        if (!target.startsWith("cluster/")) {
+          throw new DispatchFailedException(
+              "target " + target + " is not supported yet: only clusters (cluster/NAME) are");
+        }
+        String cluster = target.substring("cluster/".length());
+        KubernetesClients clients =
+            new KubernetesClients(
+                new ClusterEndpointResolver(ctx.config(), ctx.aws()::eks),
+                new EksTokenGenerator(ctx.aws().credentials(), ctx.aws().region()));
+        return new KubernetesJobDispatcher(
+            clients.forCluster(cluster),
+            KubernetesDispatchConfig.jobSettings(ctx.config()),
+            workload ->
+                ctx.store()
+                    .credentials(workload.experimentId())
+                    .filter(c -> workload.credentialsSecret() != null));
       };
 
   private final OrchestraConfig config;
@@ -39,24 +62,17 @@ public final class LoopContext implements AutoCloseable {
   private StepFunctions sfn;
   private StatusFiles status;
   private RunCompletion completion;
-  private WorkloadDispatcher dispatcher;
+  private final java.util.Map<String, WorkloadDispatcher> dispatcherByTarget =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   public LoopContext(OrchestraConfig config) {
-    this(config, defaultDispatchers);
+    this(config, KUBERNETES);
   }
 
   public LoopContext(OrchestraConfig config, DispatcherFactory dispatchers) {
     this.config = config;
     this.aws = new AwsClients(config);
     this.dispatchers = dispatchers;
-  }
-
-  /**
-   * Sets the adapter {@link #LoopContext(OrchestraConfig)} uses; the Kubernetes adapter registers
-   * itself here at class load of its module's entry point.
-   */
-  public static void setDefaultDispatchers(DispatcherFactory factory) {
-    defaultDispatchers = factory;
   }
 
   public OrchestraConfig config() {
@@ -110,11 +126,9 @@ public final class LoopContext implements AutoCloseable {
     return completion;
   }
 
-  public synchronized WorkloadDispatcher dispatcher() {
-    if (dispatcher == null) {
-      dispatcher = dispatchers.apply(this);
-    }
-    return dispatcher;
+  /** The dispatcher of one target, built once per target. */
+  public WorkloadDispatcher dispatcher(String target) {
+    return dispatcherByTarget.computeIfAbsent(target, t -> dispatchers.forTarget(this, t));
   }
 
   public ExperimentService experiments() {
@@ -125,7 +139,7 @@ public final class LoopContext implements AutoCloseable {
     return new RunService(
         store(),
         new SuggestService(store(), s3(), SuggestService.SearcherFactory.DEFAULT),
-        dispatcher(),
+        this::dispatcher,
         completion());
   }
 

@@ -18,6 +18,7 @@ import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.eks.EksClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sfn.SfnClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -34,6 +35,7 @@ public final class AwsClients implements AutoCloseable {
   private S3Client s3;
   private SfnClient sfn;
   private SqsClient sqs;
+  private EksClient eks;
 
   public AwsClients(OrchestraConfig config) {
     this.config = config;
@@ -71,6 +73,17 @@ public final class AwsClients implements AutoCloseable {
     return sqs;
   }
 
+  public synchronized EksClient eks() {
+    if (eks == null) {
+      eks = track(configure(EksClient.builder()).build());
+    }
+    return eks;
+  }
+
+  public Region region() {
+    return Region.of(config.get(EnvVars.AWS_REGION).orElse("us-east-1"));
+  }
+
   private Optional<String> endpoint() {
     return config.get(EnvVars.AWS_ENDPOINT_URL);
   }
@@ -95,7 +108,8 @@ public final class AwsClients implements AutoCloseable {
     return builder;
   }
 
-  private AwsCredentialsProvider credentials() {
+  /** The credentials every client signs with. */
+  public AwsCredentialsProvider credentials() {
     Optional<String> key = config.get(EnvVars.AWS_ACCESS_KEY_ID);
     Optional<String> secret = config.get(EnvVars.AWS_SECRET_ACCESS_KEY);
     if (key.isPresent() && secret.isPresent()) {

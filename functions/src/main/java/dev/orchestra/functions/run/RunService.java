@@ -10,6 +10,7 @@ import dev.orchestra.shared.experiment.ExperimentNotFoundException;
 import dev.orchestra.shared.experiment.ExperimentPlan;
 import dev.orchestra.shared.experiment.RunStatus;
 import dev.orchestra.shared.run.DispatchFailedException;
+import dev.orchestra.shared.run.KubernetesJobFactory;
 import dev.orchestra.shared.run.Workload;
 import dev.orchestra.shared.run.WorkloadDispatcher;
 import java.security.SecureRandom;
@@ -18,6 +19,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,17 +30,17 @@ public class RunService {
 
   private final DynamoDbExperimentStore store;
   private final SuggestService suggest;
-  private final WorkloadDispatcher dispatcher;
+  private final Function<String, WorkloadDispatcher> dispatchers;
   private final RunCompletion completion;
 
   public RunService(
       DynamoDbExperimentStore store,
       SuggestService suggest,
-      WorkloadDispatcher dispatcher,
+      Function<String, WorkloadDispatcher> dispatchers,
       RunCompletion completion) {
     this.store = store;
     this.suggest = suggest;
-    this.dispatcher = dispatcher;
+    this.dispatchers = dispatchers;
     this.completion = completion;
   }
 
@@ -77,21 +79,18 @@ public class RunService {
             plan.requests(),
             plan.limits(),
             plan.gpus(),
-            plan.hasCredentials() ? credentialsSecretName(experimentId) : null,
+            plan.hasCredentials()
+                ? KubernetesJobFactory.credentialsSecretName(runId, attempt)
+                : null,
             plan.workdir());
     try {
-      dispatcher.dispatch(workload);
+      dispatchers.apply(plan.target()).dispatch(workload);
     } catch (DispatchFailedException e) {
       throw e;
     } catch (RuntimeException e) {
       throw new DispatchFailedException(
           "could not start " + workload.name() + " on " + plan.target() + ": " + e.getMessage(), e);
     }
-  }
-
-  /** The Kubernetes Secret holding run.yml's aws credentials for an experiment. */
-  public static String credentialsSecretName(String experimentId) {
-    return experimentId + "-aws";
   }
 
   /**
@@ -136,16 +135,16 @@ public class RunService {
         details.containsKey("errorMessage") ? (String) details.get("errorMessage") : null;
     String reason = Accounting.reasonFor(error, exitCode, message);
     LOG.info("run {} attempt {} failed: {} ({})", runId, attempt, reason, error);
-    try {
-      dispatcher.release(runId, attempt);
-    } catch (RuntimeException e) {
-      // The workload may be gone with its node; the TTL removes a leftover. Recording must go on.
-      LOG.warn("could not release {} attempt {}: {}", runId, attempt, e.toString());
-    }
     ExperimentRecord exp =
         store
             .experiment(experimentId)
             .orElseThrow(() -> new ExperimentNotFoundException(experimentId));
+    try {
+      dispatchers.apply(exp.plan().target()).release(runId, attempt);
+    } catch (RuntimeException e) {
+      // The workload may be gone with its node; the TTL removes a leftover. Recording must go on.
+      LOG.warn("could not release {} attempt {}: {}", runId, attempt, e.toString());
+    }
     List<RunRecord.Attempt> attempts = attemptsWith(experimentId, runId, attempt, reason, exitCode);
     if (Accounting.retries(reason, attempt, exp.stopped())) {
       boolean moved = store.nextAttempt(experimentId, runId, attempt, attempts);

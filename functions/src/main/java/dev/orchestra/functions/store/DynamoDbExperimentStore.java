@@ -16,6 +16,7 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
 import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
 import software.amazon.awssdk.services.dynamodb.model.Put;
@@ -55,9 +56,16 @@ public final class DynamoDbExperimentStore {
   /** Creates the table if absent (the local runtime and tests; CDK declares the same schema). */
   public static void createTable(DynamoDbClient dynamo, String table) {
     try {
-      dynamo.createTable(
-          b ->
-              b.tableName(table)
+      dynamo.createTable(tableRequest(table));
+    } catch (ResourceInUseException alreadyThere) {
+      // idempotent
+    }
+  }
+
+  /** The table's schema. */
+  public static CreateTableRequest tableRequest(String table) {
+    return CreateTableRequest.builder()
+              .tableName(table)
                   .billingMode(BillingMode.PAY_PER_REQUEST)
                   .attributeDefinitions(
                       AttributeDefinition.builder()
@@ -70,10 +78,8 @@ public final class DynamoDbExperimentStore {
                           .build())
                   .keySchema(
                       KeySchemaElement.builder().attributeName(PK).keyType(KeyType.HASH).build(),
-                      KeySchemaElement.builder().attributeName(SK).keyType(KeyType.RANGE).build()));
-    } catch (ResourceInUseException alreadyThere) {
-      // idempotent
-    }
+                      KeySchemaElement.builder().attributeName(SK).keyType(KeyType.RANGE).build())
+        .build();
   }
 
   // ---- experiments

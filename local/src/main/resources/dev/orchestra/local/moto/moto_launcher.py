@@ -133,6 +133,33 @@ def _watch(pid):
         time.sleep(1)
 
 
+def patch_dynamodb_atomicity():
+    """Serializes DynamoDB calls. moto 5.2.1's transact_write_items backs up whole tables with
+    deepcopy and rolls a cancelled transaction back by swapping the copies in; its server is
+    threaded, so that rollback can erase a concurrent request's write. The experiment store's
+    invariants (running <= bandwidth, issued <= budget) rest on transactions being atomic."""
+    import functools
+
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+    names = ("transact_write_items", "put_item", "update_item", "delete_item", "get_item",
+             "query", "scan", "batch_get_item", "transact_get_items")
+    for name in names:
+        original = getattr(DynamoDBBackend, name, None)
+        if original is None:
+            continue
+
+        def wrap(f):
+            @functools.wraps(f)
+            def locked(*a, **kw):
+                with lock:
+                    return f(*a, **kw)
+            return locked
+
+        setattr(DynamoDBBackend, name, wrap(original))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
@@ -145,6 +172,7 @@ def main():
     patched = patch_start_execution()
     _import_engine_modules()
     patch_engine_client()
+    patch_dynamodb_atomicity()
     print(
         f"moto_launcher: moto {_moto_version()}, start_execution fix "
         f"{'applied' if patched else 'not needed'}, engine retries {RETRY_ATTEMPTS}, "
