@@ -41,7 +41,7 @@ public final class ExperimentPlans {
         (int) exp.runCount(),
         exp.parallelBandwidth(),
         (int) exp.effectiveMaxFailedRuns(),
-        maxMinutes,
+        exp.maxRunMinutes(),
         target,
         image,
         run.run().shellCommand(),

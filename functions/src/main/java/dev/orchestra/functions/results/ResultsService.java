@@ -49,6 +49,10 @@ public class ResultsService {
       return Verdict.REJECTED;
     }
     RunRecord run = store.run(m.experimentId(), m.runId()).orElseThrow();
+    if (m.kind() == ResultMessage.Kind.RESULT) {
+      store.putCarrierResult(
+          m.experimentId(), m.runId(), m.attempt(), m.exitCode(), m.metrics(), m.outputTail());
+    }
     boolean delivered;
     if (m.kind() == ResultMessage.Kind.HEARTBEAT) {
       delivered = sfn.heartbeat(run.token());

@@ -5,6 +5,7 @@ import dev.orchestra.functions.store.DynamoDbExperimentStore;
 import dev.orchestra.functions.store.DynamoDbExperimentStore.Outcome;
 import dev.orchestra.functions.store.ExperimentRecord;
 import dev.orchestra.functions.store.RunRecord;
+import dev.orchestra.shared.Errors;
 import dev.orchestra.shared.experiment.Accounting;
 import dev.orchestra.shared.experiment.ExperimentNotFoundException;
 import dev.orchestra.shared.experiment.ExperimentPlan;
@@ -27,6 +28,12 @@ import org.slf4j.LoggerFactory;
 public class RunService {
   private static final Logger LOG = LoggerFactory.getLogger(RunService.class);
   private static final SecureRandom RANDOM = new SecureRandom();
+
+  /**
+   * The image of a run.yml without one. Locally the process node runs the command in run.yml's
+   * folder and never pulls it; on EKS such a Job fails to pull, and the run fails with the reason.
+   */
+  static final String NO_IMAGE = "orchestra.local/no-image:none";
 
   private final DynamoDbExperimentStore store;
   private final SuggestService suggest;
@@ -74,7 +81,7 @@ public class RunService {
             attempt,
             nonce,
             assignments,
-            plan.image(),
+            plan.image() != null ? plan.image() : NO_IMAGE,
             plan.command(),
             plan.requests(),
             plan.limits(),
@@ -129,11 +136,22 @@ public class RunService {
     String experimentId = input.experimentId();
     String runId = input.runId();
     int attempt = input.attempt();
-    Map<String, Object> details = causeDetails(cause);
+    Map<String, Object> details = new java.util.HashMap<>(causeDetails(cause));
+    RunRecord current =
+        store.run(experimentId, runId).orElseThrow(() -> new ExperimentNotFoundException(runId));
+    if (current.resultAttempt() != null && current.resultAttempt() == attempt) {
+      // What the carrier reported, kept by the results handler (the cause may be cut or absent).
+      details.putIfAbsent("exitCode", current.exitCode());
+      details.putIfAbsent("outputTail", current.outputTail());
+      if (current.metrics() != null) {
+        details.putIfAbsent("metrics", current.metrics());
+      }
+    }
+    details.values().removeIf(java.util.Objects::isNull);
     Integer exitCode = asInt(details.get("exitCode"));
     String message =
         details.containsKey("errorMessage") ? (String) details.get("errorMessage") : null;
-    String reason = Accounting.reasonFor(error, exitCode, message);
+    String reason = Accounting.reasonFor(heartbeatOrTimeout(error, current, input), exitCode, message);
     LOG.info("run {} attempt {} failed: {} ({})", runId, attempt, reason, error);
     ExperimentRecord exp =
         store
@@ -169,6 +187,21 @@ public class RunService {
         new Outcome(RunStatus.FAILED, metrics, reason, exitCode, tail, attempts));
     return new RunInput(
         experimentId, runId, attempt, input.heartbeatSeconds(), input.timeoutSeconds(), false);
+  }
+
+  /**
+   * moto's engine reports a missed heartbeat as {@code States.Timeout} (AWS names it {@code
+   * States.HeartbeatTimeout}): a "timeout" that came before the attempt's own timeout elapsed was
+   * the heartbeat's.
+   */
+  static String heartbeatOrTimeout(String error, RunRecord run, RunInput input) {
+    if (Errors.STATES_TIMEOUT.equals(error) && run.startedAt() != null) {
+      long elapsedMs = System.currentTimeMillis() - run.startedAt();
+      if (elapsedMs < (input.timeoutSeconds() - 0.5) * 1000L) {
+        return Errors.STATES_HEARTBEAT_TIMEOUT;
+      }
+    }
+    return error;
   }
 
   private List<RunRecord.Attempt> attemptsWith(

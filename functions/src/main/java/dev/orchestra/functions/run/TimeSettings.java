@@ -17,7 +17,7 @@ public record TimeSettings(double scale, int heartbeatTimeoutSeconds) {
     return new TimeSettings(scale, hb);
   }
 
-  public RunInput firstAttempt(String experimentId, String runId, Integer maxRunMinutes) {
+  public RunInput firstAttempt(String experimentId, String runId, Double maxRunMinutes) {
     int timeout =
         maxRunMinutes == null
             ? NO_TIMEOUT

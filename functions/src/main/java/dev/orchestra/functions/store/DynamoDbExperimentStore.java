@@ -405,7 +405,8 @@ public final class DynamoDbExperimentStore {
                   b ->
                       b.tableName(table)
                           .key(runKey(experimentId, runId))
-                          .updateExpression("SET #s = :running, nonce = :nonce, #t = :t")
+                          .updateExpression(
+                              "SET #s = :running, nonce = :nonce, #t = :t, startedAt = :now")
                           .conditionExpression(
                               "attribute_exists(pk) AND attempt = :a AND #s IN (:pending, :running)")
                           .expressionAttributeNames(Map.of("#s", "status", "#t", "token"))
@@ -415,6 +416,7 @@ public final class DynamoDbExperimentStore {
                                   ":pending", s(RunStatus.PENDING.wire()),
                                   ":nonce", s(nonce),
                                   ":t", s(token),
+                                  ":now", n(System.currentTimeMillis()),
                                   ":a", n(attempt)))
                           .returnValues(ReturnValue.ALL_NEW))
               .attributes();
@@ -449,6 +451,48 @@ public final class DynamoDbExperimentStore {
       return true;
     } catch (ConditionalCheckFailedException moved) {
       return false;
+    }
+  }
+
+  /**
+   * Keeps what the carrier reported for an attempt (exit code, metrics, output tail) on the run,
+   * before the task is completed: RecordFailure reads it from here rather than from the error's
+   * cause, which has a size limit (and which moto 5.2.1 drops). Only for the run's current attempt.
+   */
+  public void putCarrierResult(
+      String experimentId,
+      String runId,
+      int attempt,
+      Integer exitCode,
+      Map<String, Object> metrics,
+      String outputTail) {
+    Map<String, AttributeValue> values = new HashMap<>();
+    values.put(":a", n(attempt));
+    StringBuilder set = new StringBuilder("SET resultAttempt = :a");
+    if (exitCode != null) {
+      values.put(":x", n(exitCode));
+      set.append(", exitCode = :x");
+    }
+    if (metrics != null) {
+      values.put(":m", s(Json.write(metrics)));
+      set.append(", #m = :m");
+    }
+    if (outputTail != null) {
+      values.put(":tail", s(outputTail));
+      set.append(", tail = :tail");
+    }
+    try {
+      dynamo.updateItem(
+          b ->
+              b.tableName(table)
+                  .key(runKey(experimentId, runId))
+                  .updateExpression(set.toString())
+                  .conditionExpression("attempt = :a")
+                  .expressionAttributeNames(
+                      metrics != null ? Map.of("#m", "metrics") : null)
+                  .expressionAttributeValues(values));
+    } catch (ConditionalCheckFailedException moved) {
+      // The run moved to another attempt: this result is stale and must not be kept.
     }
   }
 
@@ -629,7 +673,9 @@ public final class DynamoDbExperimentStore {
         str(i, "token"),
         str(i, "nonce"),
         i.containsKey("attempts") ? readAttempts(str(i, "attempts")) : List.of(),
-        str(i, "next"));
+        str(i, "next"),
+        i.containsKey("resultAttempt") ? num(i, "resultAttempt") : null,
+        i.containsKey("startedAt") ? Long.parseLong(i.get("startedAt").n()) : null);
   }
 
   private static List<RunRecord.Attempt> readAttempts(String json) {

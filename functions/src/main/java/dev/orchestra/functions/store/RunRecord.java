@@ -12,6 +12,9 @@ import java.util.Map;
  * @param metrics the observation's metrics (succeeded) or what the run reported (failed)
  * @param reason why the run did not succeed, null when it did
  * @param next the run id this run's completion issued, or null
+ * @param resultAttempt the attempt whose carrier result {@code exitCode}, {@code metrics} and
+ *     {@code outputTail} hold, or null
+ * @param startedAt epoch millis when the current attempt was dispatched, or null
  */
 public record RunRecord(
     String experimentId,
@@ -27,7 +30,9 @@ public record RunRecord(
     String token,
     String nonce,
     List<Attempt> attempts,
-    String next) {
+    String next,
+    Integer resultAttempt,
+    Long startedAt) {
 
   public RunRecord {
     attempts = attempts == null ? List.of() : List.copyOf(attempts);

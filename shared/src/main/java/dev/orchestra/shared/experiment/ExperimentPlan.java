@@ -37,7 +37,7 @@ public record ExperimentPlan(
     int budget,
     int parallelBandwidth,
     int maxFailedRuns,
-    Integer maxRunMinutes,
+    Double maxRunMinutes,
     String target,
     String image,
     String command,
