@@ -7,6 +7,11 @@ import dev.orchestra.functions.experiment.ExperimentService;
 import dev.orchestra.functions.experiment.RunIssuer;
 import dev.orchestra.functions.experiment.StatusFiles;
 import dev.orchestra.functions.intake.IntakeService;
+import dev.orchestra.functions.kubernetes.ClusterEndpointResolver;
+import dev.orchestra.functions.kubernetes.EksTokenGenerator;
+import dev.orchestra.functions.kubernetes.KubernetesClients;
+import dev.orchestra.functions.kubernetes.KubernetesDispatchConfig;
+import dev.orchestra.functions.kubernetes.KubernetesJobDispatcher;
 import dev.orchestra.functions.results.ResultsService;
 import dev.orchestra.functions.run.RunCompletion;
 import dev.orchestra.functions.run.RunService;
@@ -14,13 +19,8 @@ import dev.orchestra.functions.run.SuggestService;
 import dev.orchestra.functions.run.TimeSettings;
 import dev.orchestra.functions.store.DynamoDbExperimentStore;
 import dev.orchestra.shared.EnvVars;
-import dev.orchestra.shared.run.WorkloadDispatcher;
-import dev.orchestra.functions.kubernetes.ClusterEndpointResolver;
-import dev.orchestra.functions.kubernetes.EksTokenGenerator;
-import dev.orchestra.functions.kubernetes.KubernetesClients;
-import dev.orchestra.functions.kubernetes.KubernetesDispatchConfig;
-import dev.orchestra.functions.kubernetes.KubernetesJobDispatcher;
 import dev.orchestra.shared.run.DispatchFailedException;
+import dev.orchestra.shared.run.WorkloadDispatcher;
 
 /**
  * The experiment loop's object graph, built from configuration: one per function instance. Every

@@ -87,7 +87,9 @@ public class IntakeService {
     Parsed<ExperimentConfig> exp =
         ConfigParser.parseExperiment("experiment.yml", experimentText.get());
     String name = exp.ok() ? exp.value().name() : folderName(key);
-    String id = ExperimentIds.forDrop(name, bucket, key, eTag == null ? "" : eTag);
+    // S3 events carry the eTag bare; HeadObject quotes it: the id uses the bare form.
+    String bareTag = eTag == null ? "" : eTag.replace("\"", "");
+    String id = ExperimentIds.forDrop(name, bucket, key, bareTag);
     return Optional.of(accept(id, exp, runText.orElse(null), null, null, bucket, statusKey));
   }
 

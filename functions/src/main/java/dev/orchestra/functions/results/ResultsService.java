@@ -55,6 +55,7 @@ public class ResultsService {
     }
     boolean delivered;
     if (m.kind() == ResultMessage.Kind.HEARTBEAT) {
+      store.touchHeartbeat(m.experimentId(), m.runId(), m.attempt());
       delivered = sfn.heartbeat(run.token());
     } else if (m.exitCode() == null) {
       // The carrier saw its process vanish without an exit (the runtime died): lost, retried.

@@ -151,7 +151,8 @@ public class RunService {
     Integer exitCode = asInt(details.get("exitCode"));
     String message =
         details.containsKey("errorMessage") ? (String) details.get("errorMessage") : null;
-    String reason = Accounting.reasonFor(heartbeatOrTimeout(error, current, input), exitCode, message);
+    String reason =
+        Accounting.reasonFor(heartbeatOrTimeout(error, current, input), exitCode, message);
     LOG.info("run {} attempt {} failed: {} ({})", runId, attempt, reason, error);
     ExperimentRecord exp =
         store
@@ -191,13 +192,13 @@ public class RunService {
 
   /**
    * moto's engine reports a missed heartbeat as {@code States.Timeout} (AWS names it {@code
-   * States.HeartbeatTimeout}): a "timeout" that came before the attempt's own timeout elapsed was
+   * States.HeartbeatTimeout}): a "timeout" when no heartbeat came for a whole heartbeat period was
    * the heartbeat's.
    */
   static String heartbeatOrTimeout(String error, RunRecord run, RunInput input) {
-    if (Errors.STATES_TIMEOUT.equals(error) && run.startedAt() != null) {
-      long elapsedMs = System.currentTimeMillis() - run.startedAt();
-      if (elapsedMs < (input.timeoutSeconds() - 0.5) * 1000L) {
+    if (Errors.STATES_TIMEOUT.equals(error) && run.lastSignAt() != null) {
+      long silentMs = System.currentTimeMillis() - run.lastSignAt();
+      if (silentMs >= input.heartbeatSeconds() * 1000L) {
         return Errors.STATES_HEARTBEAT_TIMEOUT;
       }
     }

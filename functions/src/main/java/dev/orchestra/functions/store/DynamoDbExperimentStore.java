@@ -65,20 +65,20 @@ public final class DynamoDbExperimentStore {
   /** The table's schema. */
   public static CreateTableRequest tableRequest(String table) {
     return CreateTableRequest.builder()
-              .tableName(table)
-                  .billingMode(BillingMode.PAY_PER_REQUEST)
-                  .attributeDefinitions(
-                      AttributeDefinition.builder()
-                          .attributeName(PK)
-                          .attributeType(ScalarAttributeType.S)
-                          .build(),
-                      AttributeDefinition.builder()
-                          .attributeName(SK)
-                          .attributeType(ScalarAttributeType.S)
-                          .build())
-                  .keySchema(
-                      KeySchemaElement.builder().attributeName(PK).keyType(KeyType.HASH).build(),
-                      KeySchemaElement.builder().attributeName(SK).keyType(KeyType.RANGE).build())
+        .tableName(table)
+        .billingMode(BillingMode.PAY_PER_REQUEST)
+        .attributeDefinitions(
+            AttributeDefinition.builder()
+                .attributeName(PK)
+                .attributeType(ScalarAttributeType.S)
+                .build(),
+            AttributeDefinition.builder()
+                .attributeName(SK)
+                .attributeType(ScalarAttributeType.S)
+                .build())
+        .keySchema(
+            KeySchemaElement.builder().attributeName(PK).keyType(KeyType.HASH).build(),
+            KeySchemaElement.builder().attributeName(SK).keyType(KeyType.RANGE).build())
         .build();
   }
 
@@ -488,11 +488,26 @@ public final class DynamoDbExperimentStore {
                   .key(runKey(experimentId, runId))
                   .updateExpression(set.toString())
                   .conditionExpression("attempt = :a")
-                  .expressionAttributeNames(
-                      metrics != null ? Map.of("#m", "metrics") : null)
+                  .expressionAttributeNames(metrics != null ? Map.of("#m", "metrics") : null)
                   .expressionAttributeValues(values));
     } catch (ConditionalCheckFailedException moved) {
       // The run moved to another attempt: this result is stale and must not be kept.
+    }
+  }
+
+  /** Notes a heartbeat of the current attempt (tells heartbeat loss from timeout later). */
+  public void touchHeartbeat(String experimentId, String runId, int attempt) {
+    try {
+      dynamo.updateItem(
+          b ->
+              b.tableName(table)
+                  .key(runKey(experimentId, runId))
+                  .updateExpression("SET heartbeatAt = :now")
+                  .conditionExpression("attempt = :a")
+                  .expressionAttributeValues(
+                      Map.of(":now", n(System.currentTimeMillis()), ":a", n(attempt))));
+    } catch (ConditionalCheckFailedException moved) {
+      // another attempt by now
     }
   }
 
@@ -675,7 +690,9 @@ public final class DynamoDbExperimentStore {
         i.containsKey("attempts") ? readAttempts(str(i, "attempts")) : List.of(),
         str(i, "next"),
         i.containsKey("resultAttempt") ? num(i, "resultAttempt") : null,
-        i.containsKey("startedAt") ? Long.parseLong(i.get("startedAt").n()) : null);
+        i.containsKey("heartbeatAt")
+            ? Long.valueOf(i.get("heartbeatAt").n())
+            : i.containsKey("startedAt") ? Long.valueOf(i.get("startedAt").n()) : null);
   }
 
   private static List<RunRecord.Attempt> readAttempts(String json) {

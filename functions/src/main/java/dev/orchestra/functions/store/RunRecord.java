@@ -14,7 +14,8 @@ import java.util.Map;
  * @param next the run id this run's completion issued, or null
  * @param resultAttempt the attempt whose carrier result {@code exitCode}, {@code metrics} and
  *     {@code outputTail} hold, or null
- * @param startedAt epoch millis when the current attempt was dispatched, or null
+ * @param lastSignAt epoch millis of the current attempt's last heartbeat, else of its dispatch;
+ *     null before dispatch
  */
 public record RunRecord(
     String experimentId,
@@ -32,7 +33,7 @@ public record RunRecord(
     List<Attempt> attempts,
     String next,
     Integer resultAttempt,
-    Long startedAt) {
+    Long lastSignAt) {
 
   public RunRecord {
     attempts = attempts == null ? List.of() : List.copyOf(attempts);

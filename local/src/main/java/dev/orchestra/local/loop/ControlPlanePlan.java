@@ -30,11 +30,15 @@ public final class ControlPlanePlan implements ResourcePlanProvider {
 
   @Override
   public ResourcePlan plan(LocalEnvironment env) {
+    // A message a dead long poll took (a runtime restart) comes back after the visibility
+    // timeout: scaled, so a restart costs seconds in tests, not half a minute.
+    String visibility =
+        Integer.toString(Math.max(3, (int) Math.round(30 * env.timeScale().factor())));
     ResourcePlan.Builder b =
         ResourcePlan.builder()
             .table(DynamoDbExperimentStore.tableRequest(TABLE))
             .queue(INTAKE_QUEUE, Map.of("VisibilityTimeout", "60"))
-            .queue(RESULTS_QUEUE, Map.of("VisibilityTimeout", "30"))
+            .queue(RESULTS_QUEUE, Map.of("VisibilityTimeout", visibility))
             .bucket(
                 BUCKET,
                 new ResourcePlan.Notification(
@@ -48,7 +52,9 @@ public final class ControlPlanePlan implements ResourcePlanProvider {
             .config(EnvVars.RESULTS_QUEUE_URL, env.queueUrl(RESULTS_QUEUE))
             .config(EnvVars.EXPERIMENT_STATE_MACHINE_ARN, env.stateMachineArn(EXPERIMENT_MACHINE))
             .config(EnvVars.RUN_STATE_MACHINE_ARN, env.stateMachineArn(RUN_MACHINE))
-            .config(EnvVars.REPORTER_IMAGE, JobSettings.LOCAL_REPORTER_IMAGE);
+            .config(EnvVars.REPORTER_IMAGE, JobSettings.LOCAL_REPORTER_IMAGE)
+            // Ten missed heartbeats (every 60 s) fail an attempt; scaled like every wait.
+            .config(EnvVars.RUN_HEARTBEAT_TIMEOUT_SECONDS, "600");
     FunctionCatalog.ARN_PLACEHOLDERS.forEach((p, fn) -> b.substitution(p, env.lambdaArn(fn)));
     return b.build();
   }
