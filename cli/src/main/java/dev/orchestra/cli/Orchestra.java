@@ -10,7 +10,11 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Orchestra.Version.class,
     description = "Hyperparameter-optimization experiments on your own AWS GPUs.",
-    subcommands = {CommandLine.HelpCommand.class, BenchCommand.class})
+    subcommands = {
+      CommandLine.HelpCommand.class,
+      ValidateCommand.class,
+      dev.orchestra.cli.bench.BenchCommand.class
+    })
 public final class Orchestra implements Runnable {
 
   public static void main(String[] args) {

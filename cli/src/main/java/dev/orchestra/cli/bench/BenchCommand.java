@@ -3,15 +3,20 @@ package dev.orchestra.cli.bench;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code orchestra bench}: benchmarks that are not tests (they measure, they do not assert). */
+/**
+ * {@code orchestra bench}: benchmarks that measure, not tests that assert. Each subcommand prints
+ * its figures so they can be recorded.
+ */
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    description = "Benchmarks (measurements, not tests).",
-    subcommands = {OptimizerBenchCommand.class, SuggestBenchCommand.class})
+    description = "Measure Orchestra's own speed (benchmarks, not tests).",
+    subcommands = {ValidateBench.class, OptimizerBenchCommand.class, SuggestBenchCommand.class})
 public final class BenchCommand implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
   @Override
   public void run() {
-    CommandLine.usage(this, System.out);
+    spec.commandLine().usage(spec.commandLine().getOut());
   }
 }

@@ -3,6 +3,11 @@ package dev.orchestra.functions.kubernetes;
 import dev.orchestra.functions.OrchestraConfig;
 import dev.orchestra.shared.EnvVars;
 import dev.orchestra.shared.run.JobSettings;
+import dev.orchestra.shared.run.RunCredentialsSource;
+import java.util.function.Supplier;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.eks.EksClient;
 
 /** Reads the Kubernetes dispatcher's settings from the configuration, in one place. */
 public final class KubernetesDispatchConfig {
@@ -46,6 +51,28 @@ public final class KubernetesDispatchConfig {
             scale),
         (int) number(config, EnvVars.JOB_TTL_SECONDS, JobSettings.DEFAULT_TTL_SECONDS),
         null);
+  }
+
+  /**
+   * Clients on any cluster: endpoints from {@code eks} (called lazily, only without the {@code
+   * ORCHESTRA_K8S_ENDPOINT} override), tokens signed with {@code credentials} in {@code
+   * AWS_REGION}.
+   */
+  public static KubernetesClients clients(
+      OrchestraConfig config, Supplier<EksClient> eks, AwsCredentialsProvider credentials) {
+    return new KubernetesClients(
+        new ClusterEndpointResolver(config, eks),
+        new EksTokenGenerator(credentials, Region.of(config.require(EnvVars.AWS_REGION))));
+  }
+
+  /** The dispatcher for runs on {@code clusterName}, with the settings from {@code config}. */
+  public static KubernetesJobDispatcher dispatcher(
+      OrchestraConfig config,
+      KubernetesClients clients,
+      String clusterName,
+      RunCredentialsSource runCredentials) {
+    return new KubernetesJobDispatcher(
+        clients.forCluster(clusterName), jobSettings(config), runCredentials);
   }
 
   private static int scaled(double seconds, double scale) {

@@ -59,6 +59,13 @@ final class Checker {
         continue;
       }
       String where = at(path, name);
+      if (name.equals("<<")) {
+        add(
+            where,
+            "YAML merge keys (<<) are not supported",
+            "write the merged fields out in this mapping");
+        continue;
+      }
       if (unsupported.containsKey(name)) {
         add(where, unsupported.get(name), "remove " + name + " from the file");
         continue;

@@ -78,7 +78,7 @@ public record ExperimentConfig(
       long grid = gridSize();
       return budget == null ? grid : Math.min(budget, grid);
     }
-    return budget;
+    return budget == null ? 0 : budget;
   }
 
   /** {@code max_failed_runs}, or by default half the runs rounded up, at least 1. */

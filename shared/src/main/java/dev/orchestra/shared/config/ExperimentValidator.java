@@ -42,10 +42,17 @@ final class ExperimentValidator {
           "num_solutions", "SigOpt's num_solutions is not supported by Orchestra",
           "project", "SigOpt's project field has no meaning in Orchestra",
           "observation_budget",
-              "observation_budget is SigOpt's API name; experiment.yml uses budget");
+              "observation_budget is SigOpt's API name; experiment.yml uses budget",
+          "metadata", "SigOpt's metadata is not kept by Orchestra");
   static final List<String> METRIC_FIELDS = List.of("name", "objective", "strategy", "threshold");
   static final List<String> PARAMETER_FIELDS =
       List.of("name", "type", "bounds", "categorical_values", "grid", "transformation");
+  static final Map<String, String> PARAMETER_UNSUPPORTED =
+      Map.of(
+          "prior", "SigOpt's parameter priors are not supported by Orchestra",
+          "conditions", "SigOpt's conditional parameters are not supported by Orchestra",
+          "precision", "SigOpt's parameter precision is not supported by Orchestra",
+          "default_value", "SigOpt's default_value is not supported by Orchestra");
   static final List<String> BOUNDS_FIELDS = List.of("min", "max");
 
   /** Int parameters enumerated for a grid experiment without explicit grid values. */
@@ -288,7 +295,7 @@ final class ExperimentValidator {
 
   private static Parameter parameter(ObjectNode p, String path, Checker c, SearchType expType) {
     int before = c.count();
-    c.unknownFields(p, path, PARAMETER_FIELDS, Map.of());
+    c.unknownFields(p, path, PARAMETER_FIELDS, PARAMETER_UNSUPPORTED);
     String name = c.string(p, path, "name", true, "name: learning_rate");
     String typeText = c.choice(p, path, "type", List.of("double", "int", "categorical"), null);
     if (typeText == null && Checker.get(p, "type") == null) {

@@ -12,7 +12,13 @@ final class Names {
     int bestDistance = Integer.MAX_VALUE;
     String lower = name.toLowerCase(java.util.Locale.ROOT);
     for (String k : known) {
-      int d = distance(lower, k.toLowerCase(java.util.Locale.ROOT), 64);
+      String known1 = k.toLowerCase(java.util.Locale.ROOT);
+      int d = distance(lower, known1, 64);
+      // A shortened or lengthened name (max → maximum) is a likely slip too.
+      if (Math.min(lower.length(), known1.length()) >= 3
+          && (lower.startsWith(known1) || known1.startsWith(lower))) {
+        d = Math.min(d, 1);
+      }
       if (d < bestDistance) {
         bestDistance = d;
         best = k;

@@ -6,7 +6,7 @@ package dev.orchestra.shared.config;
  * @param name optional
  * @param run the command
  * @param image null for none (locally the command runs in the run.yml's folder); see {@link
- *     ImageRef#resolve}
+ *     dev.orchestra.shared.run.ImageReferences#resolve}
  * @param resources never null
  * @param aws the run's own credentials, or null
  */

@@ -111,7 +111,7 @@ public final class YamlLoader {
             "the file holds more than one YAML document (a '---' separates them)",
             "keep one configuration per file");
       }
-      if (root == null || root.isNull()) {
+      if (root == null || root.isNull() || (root.isTextual() && root.asText().isEmpty())) {
         return failed(
             file,
             "",
@@ -378,8 +378,16 @@ public final class YamlLoader {
       try {
         return nodes.numberNode(new BigDecimal(text));
       } catch (NumberFormatException e) {
-        // .inf, .nan and friends: keep the double.
-        return nodes.numberNode(p.getDoubleValue());
+        // YAML's .inf and .nan, which validation then refuses as not finite.
+        String t = text.toLowerCase(java.util.Locale.ROOT);
+        if (t.endsWith(".nan")) {
+          return nodes.numberNode(Double.NaN);
+        }
+        if (t.endsWith(".inf")) {
+          return nodes.numberNode(
+              t.startsWith("-") ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY);
+        }
+        return nodes.textNode(p.getText());
       }
     }
 
@@ -393,8 +401,12 @@ public final class YamlLoader {
       JsonNode target = anchors.get(name);
       if (target == null) {
         throw refuse(
-            "the alias *" + name + " refers to no anchor &" + name + " defined before it",
-            "define the anchor before using it, or write the value out");
+            "the alias *"
+                + name
+                + " refers to no mapping or list anchored &"
+                + name
+                + " before it (anchors on single values are not supported)",
+            "write the value out instead of the alias");
       }
       count(sizeOf(target));
       return target;

@@ -1,0 +1,54 @@
+package dev.orchestra.shared.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
+
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class ConfigKindTest {
+
+  static Stream<Arguments> contents() {
+    return Stream.of(
+        arguments("cluster_name: c\n", ConfigKind.CLUSTER),
+        arguments("cpu: {}\n", ConfigKind.CLUSTER),
+        arguments("metrics: []\n", ConfigKind.EXPERIMENT),
+        arguments("parameters: []\nrun: {run: x}\n", ConfigKind.EXPERIMENT),
+        arguments("run: python x.py\n", ConfigKind.RUN),
+        arguments("image: x\nresources: {}\n", ConfigKind.RUN),
+        arguments("budget: 3\n", ConfigKind.EXPERIMENT),
+        arguments("hello: world\n", null));
+  }
+
+  @ParameterizedTest
+  @MethodSource("contents")
+  void infer_readsTheKindFromTheFields(String yaml, ConfigKind kind) {
+    assertThat(ConfigKind.infer(YamlLoader.load("f", yaml).root())).isEqualTo(kind);
+  }
+
+  @Test
+  void parse_whenKindUnknown_saysToPassKind() {
+    Parsed<?> p = ConfigParser.parse(null, "x.yml", "hello: world\n");
+    assertThat(p.findings())
+        .singleElement()
+        .satisfies(
+            f -> assertThat(f.fix()).contains("--kind cluster, --kind run or --kind experiment"));
+  }
+
+  @Test
+  void parse_withKind_overridesInference() {
+    Parsed<?> p = ConfigParser.parse(ConfigKind.CLUSTER, "x.yml", "run: python x.py\n");
+    assertThat(p.findings()).extracting(Finding::path).contains("run", "cluster_name");
+  }
+
+  @Test
+  void fromName_acceptsTheThreeNames() {
+    assertThat(ConfigKind.fromName("cluster")).isEqualTo(ConfigKind.CLUSTER);
+    assertThat(ConfigKind.fromName("RUN")).isEqualTo(ConfigKind.RUN);
+    assertThat(ConfigKind.fromName("experiment")).isEqualTo(ConfigKind.EXPERIMENT);
+    assertThat(ConfigKind.fromName("pool")).isNull();
+  }
+}
