@@ -58,6 +58,12 @@ final class OptimizerBenchCommand implements Callable<Integer> {
   @Option(names = "--no-optuna", description = "Skip Optuna TPE (no Python needed).")
   boolean noOptuna;
 
+  @Option(
+      names = "--threads",
+      defaultValue = "1",
+      description = "Seeds run in parallel for bayes/random (each searcher stays single-threaded).")
+  int threads;
+
   @Override
   public Integer call() throws Exception {
     List<BenchFunction> fs = new ArrayList<>();
@@ -103,17 +109,43 @@ final class OptimizerBenchCommand implements Callable<Integer> {
         Map<String, double[][]> traces = new LinkedHashMap<>();
         for (String m : methods) {
           double[][] t = new double[seeds][];
+          java.util.concurrent.ExecutorService pool =
+              java.util.concurrent.Executors.newFixedThreadPool(m.equals("tpe") ? 1 : threads);
+          List<java.util.concurrent.Future<?>> jobs = new ArrayList<>();
           for (int s = 0; s < seeds; s++) {
-            long t0 = System.nanoTime();
-            t[s] = run(m, f, s, maxBudget, tpe);
-            System.err.printf(
-                "bench: %s %s seed %d: best %.4g (%.1f s)%n",
-                f.name(), m, s, min(t[s], maxBudget), (System.nanoTime() - t0) / 1e9);
+            int seed = s;
+            jobs.add(
+                pool.submit(
+                    () -> {
+                      long t0 = System.nanoTime();
+                      t[seed] = run(m, f, seed, maxBudget, tpe);
+                      System.err.printf(
+                          "bench: %s %s seed %d: best %.4g (%.1f s)%n",
+                          f.name(),
+                          m,
+                          seed,
+                          min(t[seed], maxBudget),
+                          (System.nanoTime() - t0) / 1e9);
+                      return null;
+                    }));
           }
+          for (var j : jobs) {
+            j.get();
+          }
+          pool.shutdown();
           traces.put(m, t);
         }
         ObjectNode fn = results.addObject();
         fn.put("name", f.name()).put("optimum", f.optimum()).put("target_regret", f.target());
+        ObjectNode values = fn.putObject("values");
+        traces.forEach(
+            (m, t) -> {
+              ArrayNode seedsNode = values.putArray(m);
+              for (double[] trace : t) {
+                ArrayNode tn = seedsNode.addArray();
+                Arrays.stream(trace).forEach(tn::add);
+              }
+            });
         ObjectNode byBudget = fn.putObject("budgets");
         for (int b : budgets) {
           ObjectNode nb = byBudget.putObject(Integer.toString(b));

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.commons.math3.analysis.MultivariateFunction;
-import org.apache.commons.math3.exception.TooManyEvaluationsException;
+import org.apache.commons.math3.exception.MathIllegalStateException;
 import org.apache.commons.math3.optim.InitialGuess;
 import org.apache.commons.math3.optim.MaxEval;
 import org.apache.commons.math3.optim.SimpleBounds;
@@ -47,9 +47,11 @@ import org.apache.commons.rng.sampling.distribution.ZigguratSampler;
  *   <li>Pending runs: kriging believer — each pending point joins the model with its predicted
  *       value as if observed, collapsing the uncertainty (and so the acquisition) there;
  *       suggestions never repeat a pending or completed assignment.
- *   <li>Local optima: the candidate set always includes fresh global samples, and every fifth model
- *       suggestion maximizes expected improvement with the posterior's spread inflated, which pays
- *       for visiting unexplored basins.
+ *   <li>Local optima: every acquisition optimization restarts from fresh global random candidates
+ *       besides the incumbents' neighbourhoods, so a better basin anywhere is found as soon as the
+ *       model's uncertainty makes it promising; log EI keeps that signal alive where plain EI
+ *       underflows to zero; and the evidence-chosen log warp of heavy-tailed losses keeps one deep
+ *       valley from hiding the others.
  *   <li>Cost: the hyperparameter fit uses at most {@link #FIT_CAP} observations (the best half and
  *       a seeded sample of the rest), the posterior at most {@link #POSTERIOR_CAP}; past these caps
  *       the model forgets detail far from the best runs in exchange for bounded time.
@@ -59,13 +61,16 @@ import org.apache.commons.rng.sampling.distribution.ZigguratSampler;
  * of completed runs, so a suggestion is a pure function of (seed, run number, completed, pending).
  */
 final class BayesianSearcher implements Searcher {
-  static final int EXPLORE_PERIOD = Integer.getInteger("bo.explore", 5);
-  static final int FIT_CAP = 160;
+  static final int FIT_CAP = 100;
+
+  /** Log-warp offsets (fractions of best-to-median gap) tried against no warp (0). */
+  static final double[] WARP_DELTAS = {0, 1, 0.1};
+
   static final int POSTERIOR_CAP = 1000;
-  private static final int RANDOM_CANDIDATES = 1000;
-  private static final int LOCAL_CANDIDATES = 100;
+  private static final int RANDOM_CANDIDATES = 600;
+  private static final int LOCAL_CANDIDATES = 60;
   private static final int INCUMBENTS = 5;
-  private static final int REFINED = 4;
+  private static final int REFINED = 2;
 
   private final SearchSpace space;
   private final long seed;
@@ -76,9 +81,19 @@ final class BayesianSearcher implements Searcher {
   private final List<Metric> constraints;
   private long suggested;
 
-  private List<Observation> cachedFor;
-  private double[] cachedWeights;
-  private Model cachedModel;
+  /**
+   * Fitted models by (space, seed, completed, weights). A model is a pure function of these, so
+   * reusing one changes no suggestion; it saves the refit when a warm JVM (a warm Lambda) suggests
+   * several times against the same completed runs, as it does while filling parallel slots.
+   */
+  private static final Map<List<Object>, Model> MODELS =
+      java.util.Collections.synchronizedMap(
+          new java.util.LinkedHashMap<>(8, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<List<Object>, Model> eldest) {
+              return size() > 4;
+            }
+          });
 
   BayesianSearcher(
       SearchSpace space, long seed, RestorableUniformRandomProvider rng, long suggested) {
@@ -97,7 +112,7 @@ final class BayesianSearcher implements Searcher {
   }
 
   int initialRuns() {
-    return Integer.getInteger("bo.init", Math.min(10, Math.max(5, space.parameters().size() + 2)));
+    return Math.min(10, Math.max(5, space.parameters().size() + 2));
   }
 
   @Override
@@ -146,9 +161,7 @@ final class BayesianSearcher implements Searcher {
     }
     Model model = model(completed, weights);
     Posterior posterior = model.withPending(pending, codec);
-    boolean explore =
-        EXPLORE_PERIOD > 0 && (run - initialRuns()) % EXPLORE_PERIOD == EXPLORE_PERIOD - 1;
-    Map<String, Object> best = maximize(posterior, model, taken, explore, r);
+    Map<String, Object> best = maximize(posterior, model, taken, r);
     return best != null ? best : randomUnseen(taken, r);
   }
 
@@ -193,8 +206,15 @@ final class BayesianSearcher implements Searcher {
 
   /** The fitted surrogates: objective (or scalarized objectives) and one per constraint. */
   private Model model(List<Observation> completed, double[] weights) {
-    if (completed.equals(cachedFor) && Arrays.equals(weights, cachedWeights)) {
-      return cachedModel;
+    List<Object> cacheKey =
+        List.of(
+            space,
+            seed,
+            List.copyOf(completed),
+            weights == null ? List.of() : Arrays.stream(weights).boxed().toList());
+    Model cached = MODELS.get(cacheKey);
+    if (cached != null) {
+      return cached;
     }
     List<double[]> xs = new ArrayList<>();
     List<Double> losses = new ArrayList<>();
@@ -231,17 +251,25 @@ final class BayesianSearcher implements Searcher {
       cons.add(g);
     }
     double[][] x = xs.toArray(new double[0][]);
-    double[] y = impute(losses.stream().mapToDouble(Double::doubleValue).toArray());
-    Surrogate objective = Surrogate.fit(x, y, Rngs.derive(seed, completed.size(), 1));
-    if (Boolean.getBoolean("bo.debug")) {
-      System.err.println(
-          "hyper ls="
-              + Arrays.toString(
-                  Arrays.stream(objective.hyper.logLengthscales()).map(Math::exp).toArray())
-              + " s="
-              + Math.exp(objective.hyper.logSignal())
-              + " noise="
-              + Math.exp(objective.hyper.logNoise()));
+    double[] raw = impute(losses.stream().mapToDouble(Double::doubleValue).toArray());
+    // Model the losses as they are, or log-warped; keep whichever explains them better.
+    Surrogate objective = null;
+    double[] y = raw;
+    double bestEvidence = Double.NEGATIVE_INFINITY;
+    for (double delta : WARP_DELTAS) {
+      boolean logWarp = delta > 0;
+      double[] jacobian = new double[1];
+      double[] w = logWarp ? logWarp(raw, delta, jacobian) : raw;
+      if (w == null) {
+        continue;
+      }
+      Surrogate s = Surrogate.fit(x, w, Rngs.derive(seed, completed.size(), 1));
+      double evidence = s.evidence() + jacobian[0];
+      if (evidence > bestEvidence) {
+        bestEvidence = evidence;
+        objective = s;
+        y = w;
+      }
     }
     Surrogate[] constraintModels = new Surrogate[constraints.size()];
     for (int c = 0; c < constraints.size(); c++) {
@@ -257,19 +285,18 @@ final class BayesianSearcher implements Searcher {
     for (int i = 0; i < x.length; i++) {
       order[i] = i;
     }
-    Arrays.sort(order, Comparator.comparingDouble(i -> y[i]));
+    double[] modelled = y;
+    Arrays.sort(order, Comparator.comparingDouble(i -> modelled[i]));
     for (int i : order) {
       if (feasible.get(i)) {
-        incumbent = Math.min(incumbent, objective.standardize(y[i]));
+        incumbent = Math.min(incumbent, objective.standardize(modelled[i]));
         if (incumbents.size() < INCUMBENTS) {
           incumbents.add(x[i]);
         }
       }
     }
     Model model = new Model(objective, constraintModels, incumbent, incumbents);
-    cachedFor = List.copyOf(completed);
-    cachedWeights = weights;
-    cachedModel = model;
+    MODELS.put(cacheKey, model);
     return model;
   }
 
@@ -286,6 +313,32 @@ final class BayesianSearcher implements Searcher {
       sum += weights[m] * f;
     }
     return max + 0.05 * sum;
+  }
+
+  /**
+   * z = log(y − min + δ), δ a tenth of the gap between the best and the median loss; the log
+   * Jacobian Σ log dz/dy goes to {@code jacobian[0]} so evidences of warped and unwarped models
+   * compare. Heavy-tailed losses (Rosenbrock, a diverging training run) get compressed, so a few
+   * awful runs no longer flatten the model where it matters. Null when the losses are too few or
+   * flat to warp.
+   */
+  static double[] logWarp(double[] y, double deltaFraction, double[] jacobian) {
+    if (y.length < 4) {
+      return null;
+    }
+    double[] sorted = y.clone();
+    Arrays.sort(sorted);
+    double min = sorted[0];
+    double delta = deltaFraction * (sorted[sorted.length / 2] - min);
+    if (!(delta > 0)) {
+      return null;
+    }
+    double[] z = new double[y.length];
+    for (int i = 0; i < y.length; i++) {
+      z[i] = Math.log(y[i] - min + delta);
+      jacobian[0] -= z[i];
+    }
+    return z;
   }
 
   /** Missing values (failed runs) become the worst value seen; all missing becomes zero. */
@@ -323,22 +376,50 @@ final class BayesianSearcher implements Searcher {
         cons[c] = constraints[c].believe(px);
         limits[c] = constraints[c].standardize(0);
       }
-      return new Posterior(obj, cons, limits, incumbent);
+      // Believed values count as seen: improvement is measured against them too, so the next
+      // suggestion gains nothing by sitting beside a pending one.
+      double best = incumbent;
+      for (double[] u : px) {
+        boolean feasible = true;
+        for (int c = 0; c < constraints.length; c++) {
+          feasible &= cons[c].mean(u) <= limits[c];
+        }
+        if (feasible && Double.isFinite(incumbent)) {
+          best = Math.min(best, obj.mean(u));
+        }
+      }
+      return new Posterior(obj, cons, limits, best, px);
     }
   }
 
-  private record Posterior(
-      GaussianProcess objective, GaussianProcess[] constraints, double[] limits, double incumbent) {
+  /** Radius (unit cube) of the soft exclusion zone around each pending point. */
+  private static final double PENDING_RADIUS = 0.05;
 
-    double value(double[] u, boolean explore) {
+  private record Posterior(
+      GaussianProcess objective,
+      GaussianProcess[] constraints,
+      double[] limits,
+      double incumbent,
+      List<double[]> pending) {
+
+    double value(double[] u) {
       double a = 0;
+      // Local penalization: a soft hole around each pending point keeps a batch spread out even
+      // when the believed model is confident everywhere (a converged, smooth problem).
+      for (double[] p : pending) {
+        double d2 = 0;
+        for (int j = 0; j < u.length; j++) {
+          d2 += (u[j] - p[j]) * (u[j] - p[j]);
+        }
+        a += Math.log(-Math.expm1(-d2 / (2 * PENDING_RADIUS * PENDING_RADIUS)));
+      }
       for (int c = 0; c < constraints.length; c++) {
         double[] p = constraints[c].predict(u);
         a += Acquisition.logPhi((limits[c] - p[0]) / Math.sqrt(p[1]));
       }
       if (Double.isFinite(incumbent)) {
         double[] p = objective.predict(u);
-        double sd = Math.sqrt(p[1]) * (explore ? 3 : 1);
+        double sd = Math.sqrt(p[1]);
         a += Acquisition.logExpectedImprovement(p[0], sd, incumbent);
       }
       return a;
@@ -383,8 +464,14 @@ final class BayesianSearcher implements Searcher {
       double[] py = pick(y, keep);
       int[] fitKeep = subset(py, FIT_CAP, r);
       GaussianProcess.Hyper h =
-          GaussianProcess.fit(pick(px, fitKeep), pick(py, fitKeep), r, 8, 2, 60);
+          GaussianProcess.fit(
+              pick(px, fitKeep), pick(py, fitKeep), r, 5, fitKeep.length <= 50 ? 2 : 1, 50);
       return new Surrogate(px, py, mean, scale, h);
+    }
+
+    /** log marginal likelihood of the raw (unstandardized) values under this model. */
+    double evidence() {
+      return gp.logMarginal() - y.length * Math.log(scale);
     }
 
     double standardize(double raw) {
@@ -459,11 +546,7 @@ final class BayesianSearcher implements Searcher {
   // ---------------------------------------------------------------- acquisition optimization
 
   private Map<String, Object> maximize(
-      Posterior posterior,
-      Model model,
-      Set<String> taken,
-      boolean explore,
-      UniformRandomProvider r) {
+      Posterior posterior, Model model, Set<String> taken, UniformRandomProvider r) {
     int d = codec.dimensions();
     List<double[]> candidates = new ArrayList<>();
     for (int i = 0; i < RANDOM_CANDIDATES; i++) {
@@ -491,7 +574,7 @@ final class BayesianSearcher implements Searcher {
     double[] scores = new double[candidates.size()];
     Integer[] order = new Integer[candidates.size()];
     for (int i = 0; i < scores.length; i++) {
-      scores[i] = posterior.value(candidates.get(i), explore);
+      scores[i] = posterior.value(candidates.get(i));
       order[i] = i;
     }
     Arrays.sort(order, (a, b) -> Double.compare(nanLow(scores[b]), nanLow(scores[a])));
@@ -507,9 +590,9 @@ final class BayesianSearcher implements Searcher {
       if (taken.contains(key) || !starts.add(key)) {
         continue;
       }
-      double[] u = refine(posterior, candidates.get(i), explore);
+      double[] u = refine(posterior, candidates.get(i));
       refined.add(u);
-      refinedScores.add(posterior.value(u, explore));
+      refinedScores.add(posterior.value(u));
       refined.add(candidates.get(i));
       refinedScores.add(scores[i]);
     }
@@ -530,14 +613,14 @@ final class BayesianSearcher implements Searcher {
   }
 
   /** Local refinement over the non-categorical coordinates, categories held fixed. */
-  private double[] refine(Posterior posterior, double[] start, boolean explore) {
+  private double[] refine(Posterior posterior, double[] start) {
     int d = codec.dimensions();
     int[] free = java.util.stream.IntStream.range(0, d).filter(j -> !categorical[j]).toArray();
     if (free.length == 0) {
       return start;
     }
     double[] best = start.clone();
-    double[] bestValue = {posterior.value(start, explore)};
+    double[] bestValue = {posterior.value(start)};
     MultivariateFunction f =
         z -> {
           double[] u = start.clone();
@@ -545,7 +628,7 @@ final class BayesianSearcher implements Searcher {
             u[free[k]] = z[k];
           }
           u = codec.snap(u);
-          double v = nanLow(posterior.value(u, explore));
+          double v = nanLow(posterior.value(u));
           if (v > bestValue[0]) {
             bestValue[0] = v;
             System.arraycopy(u, 0, best, 0, d);
@@ -572,14 +655,14 @@ final class BayesianSearcher implements Searcher {
         Arrays.fill(hi, 1);
         new BOBYQAOptimizer(2 * free.length + 1, 0.05, 1e-4)
             .optimize(
-                new MaxEval(40 * free.length + 60),
+                new MaxEval(20 * free.length + 40),
                 new ObjectiveFunction(f),
                 GoalType.MAXIMIZE,
                 new InitialGuess(z0),
                 new SimpleBounds(lo, hi));
       }
-    } catch (TooManyEvaluationsException e) {
-      // The best point seen so far is kept either way.
+    } catch (MathIllegalStateException e) {
+      // Out of evaluations, or BOBYQA stuck on a flat (snapped) region: keep the best seen.
     }
     return best;
   }

@@ -17,6 +17,7 @@ public final class SpaceCodec {
   private final List<Parameter> parameters;
   private final int[] offsets;
   private final int dimensions;
+  private final boolean allDouble;
 
   public SpaceCodec(List<Parameter> parameters) {
     this.parameters = List.copyOf(parameters);
@@ -28,6 +29,7 @@ public final class SpaceCodec {
       d += p.type() == ParameterType.CATEGORICAL ? p.categories().size() : 1;
     }
     this.dimensions = d;
+    this.allDouble = parameters.stream().allMatch(p -> p.type() == ParameterType.DOUBLE);
   }
 
   public List<Parameter> parameters() {
@@ -112,8 +114,18 @@ public final class SpaceCodec {
     return a;
   }
 
-  /** The point snapped to what it decodes to: the model only ever sees values a run can take. */
+  /**
+   * The point snapped to what it decodes to (ints to their cell's centre, categories to one-hot),
+   * so the model only ever scores values a run can take. Allocation-free for double-only spaces.
+   */
   public double[] snap(double[] u) {
+    if (allDouble) {
+      double[] out = u.clone();
+      for (int i = 0; i < out.length; i++) {
+        out[i] = Math.min(1, Math.max(0, out[i]));
+      }
+      return out;
+    }
     return encode(decode(u));
   }
 

@@ -26,11 +26,10 @@ public final class GaussianProcess {
   static final double LOG_NOISE_MIN = Math.log(1e-6);
   static final double LOG_NOISE_MAX = Math.log(0.5);
 
-  private static final double PRIOR_LS_MEAN = Math.log(0.5);
+  private static final double PRIOR_LS_MEAN = Math.log(1.0);
   private static final double PRIOR_LS_SD = 1.0;
   private static final double PRIOR_SIGNAL_SD = 1.5;
-  private static final double PRIOR_NOISE_MEAN =
-      Math.log(Double.parseDouble(System.getProperty("bo.noise", "1e-4")));
+  private static final double PRIOR_NOISE_MEAN = Math.log(1e-4);
   private static final double PRIOR_NOISE_SD = 3.0;
 
   /** Kernel hyperparameters, all in log space. */
@@ -57,9 +56,12 @@ public final class GaussianProcess {
   private final double signal;
   private final DMatrixRMaj lower;
   private final double[] alpha;
+  private final double logMarginal;
 
-  private GaussianProcess(double[][] x, Hyper hyper, DMatrixRMaj lower, double[] alpha) {
+  private GaussianProcess(
+      double[][] x, Hyper hyper, DMatrixRMaj lower, double[] alpha, double logMarginal) {
     this.x = x;
+    this.logMarginal = logMarginal;
     this.hyper = hyper;
     this.invLs = new double[hyper.logLengthscales().length];
     for (int d = 0; d < invLs.length; d++) {
@@ -72,6 +74,11 @@ public final class GaussianProcess {
 
   public Hyper hyper() {
     return hyper;
+  }
+
+  /** log p(y | x, hyperparameters) of the conditioned data. */
+  public double logMarginal() {
+    return logMarginal;
   }
 
   /**
@@ -148,8 +155,12 @@ public final class GaussianProcess {
         DMatrixRMaj lower = chol.getT(null);
         double[] alpha = y.clone();
         TriangularSolver_DDRM.solveL(lower.data, alpha, n);
+        double lml = -0.5 * n * LOG_2PI;
+        for (int i = 0; i < n; i++) {
+          lml -= 0.5 * alpha[i] * alpha[i] + Math.log(lower.unsafe_get(i, i));
+        }
         TriangularSolver_DDRM.solveTranL(lower.data, alpha, n);
-        return new GaussianProcess(x, hyper, lower, alpha);
+        return new GaussianProcess(x, hyper, lower, alpha, lml);
       }
       if (jitter > 1e-2) {
         throw new IllegalStateException("kernel matrix is not positive definite");
