@@ -100,26 +100,13 @@ def patch_engine_client():
         )
 
     module.boto_client_for = boto_client_for
-    # Modules that already did `from ... import boto_client_for` hold the original: rebind them.
+    # Engine modules imported later bind the patched function; those already imported hold the
+    # original through `from ... import boto_client_for`: rebind them.
     for name, loaded in list(sys.modules.items()):
         if name.startswith("moto.stepfunctions") and loaded is not None:
             if getattr(loaded, "boto_client_for", None) is original:
                 loaded.boto_client_for = boto_client_for
     return True
-
-
-def _import_engine_modules():
-    # Import every engine module that binds boto_client_for now, so the rebinding above reaches
-    # them all (otherwise a later lazy import would bind the patched one anyway).
-    import pkgutil
-
-    import moto.stepfunctions.parser.asl as asl
-
-    for info in pkgutil.walk_packages(asl.__path__, asl.__name__ + "."):
-        try:
-            __import__(info.name)
-        except Exception:  # noqa: BLE001 - an optional engine module may not import; skip it
-            pass
 
 
 def _watch(pid):
@@ -143,7 +130,6 @@ def main():
         sys.exit("moto_launcher: set MOTO_PORT to the router's port")
 
     patched = patch_start_execution()
-    _import_engine_modules()
     patch_engine_client()
     print(
         f"moto_launcher: moto {_moto_version()}, start_execution fix "
