@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Orchestra.Version.class,
     description = "Hyperparameter-optimization experiments on your own AWS GPUs.",
-    subcommands = {CommandLine.HelpCommand.class})
+    subcommands = {CommandLine.HelpCommand.class, LocalCommand.class})
 public final class Orchestra implements Runnable {
 
   public static void main(String[] args) {
