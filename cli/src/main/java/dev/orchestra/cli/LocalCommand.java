@@ -18,15 +18,18 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code orchestra local up|down|status}: the embedded local runtime (moto + the runtime JVM) in
- * the background. State lives in {@code $ORCHESTRA_HOME/local} (default {@code ~/.orchestra/local}).
+ * the background. State lives in {@code $ORCHESTRA_HOME/local} (default {@code
+ * ~/.orchestra/local}).
  */
 @Command(
     name = "local",
-    description = "Start, stop or inspect the local runtime (AWS emulator + runtime) in the background.",
+    description =
+        "Start, stop or inspect the local runtime (AWS emulator + runtime) in the background.",
     mixinStandardHelpOptions = true,
     subcommands = {LocalCommand.Up.class, LocalCommand.Down.class, LocalCommand.Status.class})
 public final class LocalCommand implements Runnable {
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   @Spec CommandSpec spec;
 
@@ -45,11 +48,15 @@ public final class LocalCommand implements Runnable {
   }
 
   /** {@code local up}. */
-  @Command(name = "up", description = "Start the local runtime, or re-attach to the one running; returns when ready.")
+  @Command(
+      name = "up",
+      description = "Start the local runtime, or re-attach to the one running; returns when ready.")
   static final class Up implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--json", description = "Print the status as JSON when ready (progress goes to stderr).")
+    @Option(
+        names = "--json",
+        description = "Print the status as JSON when ready (progress goes to stderr).")
     boolean json;
 
     @Override
@@ -104,10 +111,20 @@ public final class LocalCommand implements Runnable {
         out.println("local runtime: not running (start it with `orchestra local up`)");
       } else {
         LocalState s = status.state();
-        out.println("local runtime: " + (status.running() ? "running" : "not running (stale state; run `orchestra local up`)"));
+        out.println(
+            "local runtime: "
+                + (status.running()
+                    ? "running"
+                    : "not running (stale state; run `orchestra local up`)"));
         out.println("  aws endpoint: " + s.awsEndpoint() + " (region " + s.region() + ")");
-        out.println("  moto:         pid " + s.motoPid() + ", port " + s.motoPort() + (status.motoAlive() ? "" : " (dead)"));
-        out.println("  runtime JVM:  pid " + s.runtimePid() + (status.runtimeAlive() ? "" : " (dead)"));
+        out.println(
+            "  moto:         pid "
+                + s.motoPid()
+                + ", port "
+                + s.motoPort()
+                + (status.motoAlive() ? "" : " (dead)"));
+        out.println(
+            "  runtime JVM:  pid " + s.runtimePid() + (status.runtimeAlive() ? "" : " (dead)"));
         out.println("  kubernetes:   " + s.kubernetesEndpoint());
       }
       out.flush();

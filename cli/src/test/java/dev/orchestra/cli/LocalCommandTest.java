@@ -52,7 +52,8 @@ class LocalCommandTest {
   void up_printsProgress_statusJsonHasEndpointRegionAndPids_downStops() throws Exception {
     Result up = run("local", "up");
     assertThat(up.code()).as(up.err()).isZero();
-    assertThat(up.out()).contains("starting moto", "local runtime ready: aws endpoint http://127.0.0.1:");
+    assertThat(up.out())
+        .contains("starting moto", "local runtime ready: aws endpoint http://127.0.0.1:");
 
     Result status = run("local", "status", "--json");
     assertThat(status.code()).isZero();
@@ -65,6 +66,7 @@ class LocalCommandTest {
 
     Result down = run("local", "down");
     assertThat(down.out()).contains("local runtime stopped");
-    assertThat(ProcessHandle.of(doc.get("runtime_pid").asLong()).map(ProcessHandle::isAlive)).isNotEqualTo(java.util.Optional.of(true));
+    assertThat(ProcessHandle.of(doc.get("runtime_pid").asLong()).map(ProcessHandle::isAlive))
+        .isNotEqualTo(java.util.Optional.of(true));
   }
 }

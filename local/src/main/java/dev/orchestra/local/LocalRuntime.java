@@ -79,6 +79,13 @@ public final class LocalRuntime implements AutoCloseable {
     int motoPort = options.motoPort() > 0 ? options.motoPort() : freePort();
     int routerPort = options.routerPort() > 0 ? options.routerPort() : freePort();
 
+    // In-process handlers build SDK clients with the default credentials chain; in AWS the Lambda
+    // environment supplies credentials, here these dummy ones (moto accepts any). Set only when
+    // absent so a caller's own choice wins.
+    setIfAbsent("aws.accessKeyId", "test");
+    setIfAbsent("aws.secretAccessKey", "test");
+    setIfAbsent("aws.region", options.region());
+
     kubernetes = MockKubernetes.start(options.kubernetesPort());
     environment =
         new LocalEnvironment(
@@ -136,7 +143,8 @@ public final class LocalRuntime implements AutoCloseable {
     RunCarrier carrier =
         new RunCarrier(
             new AwsCarrierTransport(aws.sqs(), aws.s3()), carrierThreads, stateDir.resolve("runs"));
-    processNode = new ProcessNode(kubernetes.client(), carrier, options.workdir()).start();
+    processNode =
+        new ProcessNode(kubernetes.client(), carrier, options.workdir(), stateDir).start();
     router.setReady(true);
     LOG.info(
         "local runtime ready: aws {} (moto {}), kubernetes {}, time scale {}",
@@ -144,6 +152,12 @@ public final class LocalRuntime implements AutoCloseable {
         motoPort,
         environment.kubernetesEndpoint(),
         environment.timeScale());
+  }
+
+  private static void setIfAbsent(String property, String value) {
+    if (System.getProperty(property) == null) {
+      System.setProperty(property, value);
+    }
   }
 
   static int freePort() {
