@@ -154,6 +154,12 @@ public final class LocalRuntime implements AutoCloseable {
         environment.timeScale());
   }
 
+  private static void deleteTree(Path dir) throws IOException {
+    try (var paths = Files.walk(dir)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+
   private static void setIfAbsent(String property, String value) {
     if (System.getProperty(property) == null) {
       System.setProperty(property, value);
@@ -229,11 +235,11 @@ public final class LocalRuntime implements AutoCloseable {
     closeQuietly(processNode);
     pollers.forEach(SqsPoller::stopAsync);
     pollers.forEach(SqsPoller::close);
-    resources.forEach(LocalRuntime::closeQuietly);
     closeQuietly(router);
     closeQuietly(aws);
     closeQuietly(kubernetes);
     closeQuietly(moto);
+    resources.forEach(LocalRuntime::closeQuietly);
   }
 
   private static void closeQuietly(AutoCloseable c) {

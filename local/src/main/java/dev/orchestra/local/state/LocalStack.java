@@ -217,7 +217,7 @@ public final class LocalStack {
   }
 
   private static String pythonCommand() {
-    String configured = System.getenv("ORCHESTRA_PYTHON");
+    String configured = System.getenv(dev.orchestra.shared.EnvVars.PYTHON);
     return configured == null || configured.isBlank() ? "python3" : configured;
   }
 

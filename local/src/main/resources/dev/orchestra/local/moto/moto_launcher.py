@@ -80,11 +80,25 @@ def patch_engine_client():
     from moto.stepfunctions.parser.asl.utils import boto_client as module
 
     original = module.boto_client_for
+    local = threading.local()
 
     def boto_client_for(region, service, state_credentials=None):
+        # Building a client costs more than the call it makes: keep one per (region, service,
+        # endpoint) per thread. Per thread (the engine runs each execution in its own) rather
+        # than shared, so each execution keeps its own standard-mode retry quota.
         kwargs = {}
         if not botocore_stubber.enabled:
             kwargs["endpoint_url"] = f"http://localhost:{moto_server_port()}"
+        key = (region, service, kwargs.get("endpoint_url"))
+        clients = getattr(local, "clients", None)
+        if clients is None:
+            clients = local.clients = {}
+        client = clients.get(key)
+        if client is None:
+            client = clients[key] = _new_client(region, service, kwargs)
+        return client
+
+    def _new_client(region, service, kwargs):
         return boto3.client(
             aws_access_key_id="ak",
             region_name=region,
