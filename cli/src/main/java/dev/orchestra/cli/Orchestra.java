@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
     subcommands = {
       CommandLine.HelpCommand.class,
       ValidateCommand.class,
+      LocalCommand.class,
+      OptimizeCommand.class,
       dev.orchestra.cli.bench.BenchCommand.class
     })
 public final class Orchestra implements Runnable {

@@ -79,6 +79,13 @@ public final class LocalRuntime implements AutoCloseable {
     int motoPort = options.motoPort() > 0 ? options.motoPort() : freePort();
     int routerPort = options.routerPort() > 0 ? options.routerPort() : freePort();
 
+    // In-process handlers build SDK clients with the default credentials chain; in AWS the Lambda
+    // environment supplies credentials, here these dummy ones (moto accepts any). Set only when
+    // absent so a caller's own choice wins.
+    setIfAbsent("aws.accessKeyId", "test");
+    setIfAbsent("aws.secretAccessKey", "test");
+    setIfAbsent("aws.region", options.region());
+
     kubernetes = MockKubernetes.start(options.kubernetesPort());
     environment =
         new LocalEnvironment(
@@ -136,7 +143,8 @@ public final class LocalRuntime implements AutoCloseable {
     RunCarrier carrier =
         new RunCarrier(
             new AwsCarrierTransport(aws.sqs(), aws.s3()), carrierThreads, stateDir.resolve("runs"));
-    processNode = new ProcessNode(kubernetes.client(), carrier, options.workdir()).start();
+    processNode =
+        new ProcessNode(kubernetes.client(), carrier, options.workdir(), stateDir).start();
     router.setReady(true);
     LOG.info(
         "local runtime ready: aws {} (moto {}), kubernetes {}, time scale {}",
@@ -144,6 +152,18 @@ public final class LocalRuntime implements AutoCloseable {
         motoPort,
         environment.kubernetesEndpoint(),
         environment.timeScale());
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    try (var paths = Files.walk(dir)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+
+  private static void setIfAbsent(String property, String value) {
+    if (System.getProperty(property) == null) {
+      System.setProperty(property, value);
+    }
   }
 
   static int freePort() {
@@ -215,11 +235,11 @@ public final class LocalRuntime implements AutoCloseable {
     closeQuietly(processNode);
     pollers.forEach(SqsPoller::stopAsync);
     pollers.forEach(SqsPoller::close);
-    resources.forEach(LocalRuntime::closeQuietly);
     closeQuietly(router);
     closeQuietly(aws);
     closeQuietly(kubernetes);
     closeQuietly(moto);
+    resources.forEach(LocalRuntime::closeQuietly);
   }
 
   private static void closeQuietly(AutoCloseable c) {

@@ -69,7 +69,7 @@ public record LocalRuntimeOptions(
   }
 
   static String defaultPython() {
-    String configured = System.getenv("ORCHESTRA_PYTHON");
+    String configured = System.getenv(dev.orchestra.shared.EnvVars.PYTHON);
     return configured == null || configured.isBlank() ? "python3" : configured;
   }
 

@@ -6,9 +6,16 @@ import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.orchestra.local.plan.ResourcePlan;
+import dev.orchestra.local.router.GapFiller;
+import dev.orchestra.local.router.RouterRequest;
+import dev.orchestra.local.router.RouterResponse;
 import dev.orchestra.local.testing.Poll;
 import dev.orchestra.local.testing.TestFailureException;
 import dev.orchestra.local.testing.TestFunctions;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +24,12 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.eks.EksClient;
 import software.amazon.awssdk.services.sfn.SfnClient;
 import software.amazon.awssdk.services.sfn.model.DescribeExecutionResponse;
 import software.amazon.awssdk.services.sfn.model.ExecutionStatus;
@@ -53,20 +66,21 @@ class StepFunctionsOnRouterTest {
     runtime =
         LocalRuntime.start(
             LocalRuntimeOptions.of(
-                FUNCTIONS,
-                env ->
-                    ResourcePlan.builder()
-                        .stateMachine("echo", TestFunctions.asl("echo.asl.json"))
-                        .stateMachine(
-                            "slow",
-                            TestFunctions.asl("echo.asl.json")
-                                .replace("${EchoFunctionArn}", "${SlowFunctionArn}"))
-                        .stateMachine("catch", TestFunctions.asl("catch.asl.json"))
-                        .substitution("EchoFunctionArn", env.lambdaArn("echo"))
-                        .substitution("SlowFunctionArn", env.lambdaArn("slow"))
-                        .substitution("FailFunctionArn", env.lambdaArn("fail"))
-                        .substitution("FailureError", TestFailureException.class.getName())
-                        .build()));
+                    FUNCTIONS,
+                    env ->
+                        ResourcePlan.builder()
+                            .stateMachine("echo", TestFunctions.asl("echo.asl.json"))
+                            .stateMachine(
+                                "slow",
+                                TestFunctions.asl("echo.asl.json")
+                                    .replace("${EchoFunctionArn}", "${SlowFunctionArn}"))
+                            .stateMachine("catch", TestFunctions.asl("catch.asl.json"))
+                            .substitution("EchoFunctionArn", env.lambdaArn("echo"))
+                            .substitution("SlowFunctionArn", env.lambdaArn("slow"))
+                            .substitution("FailFunctionArn", env.lambdaArn("fail"))
+                            .substitution("FailureError", TestFailureException.class.getName())
+                            .build())
+                .withGapFillers(List.of(new TestAccessEntries())));
     sfn = runtime.aws().sfn();
   }
 
@@ -102,6 +116,74 @@ class StepFunctionsOnRouterTest {
           DescribeExecutionResponse d = sfn.describeExecution(b -> b.executionArn(executionArn));
           return d.status() == ExecutionStatus.RUNNING ? null : d;
         });
+  }
+
+  /** A test-only gap filler: EKS ListAccessEntries, which moto 5.2.1 lacks. */
+  static final class TestAccessEntries implements GapFiller {
+    @Override
+    public boolean handles(RouterRequest request) {
+      return request.service().filter("eks"::equals).isPresent()
+          && request.method().equals("GET")
+          && request.path().matches("/clusters/[^/]+/access-entries");
+    }
+
+    @Override
+    public RouterResponse handle(RouterRequest request) {
+      String cluster = request.path().split("/")[2];
+      return RouterResponse.json(
+          200,
+          "{\"accessEntries\":[\"arn:aws:iam::123456789012:role/"
+              + cluster
+              + "-k8s-access-role\"]}");
+    }
+  }
+
+  @Test
+  void gapFiller_answersTheCallsItCovers_andMotoTheRest() {
+    try (EksClient eks =
+        EksClient.builder()
+            .endpointOverride(URI.create(runtime.awsEndpoint()))
+            .region(Region.of(runtime.region()))
+            .credentialsProvider(
+                StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
+            .httpClient(UrlConnectionHttpClient.create())
+            .build()) {
+      assertThat(eks.listAccessEntries(b -> b.clusterName("demo")).accessEntries())
+          .containsExactly("arn:aws:iam::123456789012:role/demo-k8s-access-role");
+      assertThat(eks.listClusters().clusters()).isEmpty(); // forwarded to moto
+    }
+  }
+
+  @Test
+  void forwarding_keepsTheHostHeader_andStreamsBodiesBothWays() {
+    String url = runtime.aws().sqs().createQueue(b -> b.queueName("forwarded")).queueUrl();
+    assertThat(url).isEqualTo(runtime.awsEndpoint() + "/123456789012/forwarded");
+
+    var s3 = runtime.aws().s3();
+    s3.createBucket(b -> b.bucket("forwarding"));
+    byte[] big = new byte[300_000];
+    new java.util.Random(7).nextBytes(big);
+    s3.putObject(b -> b.bucket("forwarding").key("big.bin"), RequestBody.fromBytes(big));
+    assertThat(s3.headObject(b -> b.bucket("forwarding").key("big.bin")).contentLength())
+        .isEqualTo(big.length);
+    assertThat(s3.getObjectAsBytes(b -> b.bucket("forwarding").key("big.bin")).asByteArray())
+        .isEqualTo(big);
+  }
+
+  @Test
+  void invoke_unknownFunction_isResourceNotFound() throws Exception {
+    HttpResponse<String> r =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create(
+                            runtime.awsEndpoint() + "/2015-03-31/functions/nope/invocations"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+
+    assertThat(r.statusCode()).isEqualTo(404);
+    assertThat(r.headers().firstValue("X-Amzn-ErrorType")).contains("ResourceNotFoundException");
   }
 
   @Test

@@ -72,6 +72,11 @@ public final class EnvVars {
    */
   public static final String DEFAULT_CLUSTER = "ORCHESTRA_DEFAULT_CLUSTER";
 
+  /**
+   * The python3 with moto's server extras that the local runtime starts (default {@code python3}).
+   */
+  public static final String PYTHON = "ORCHESTRA_PYTHON";
+
   /** Where the local runtime keeps its state file and logs (default {@code ~/.orchestra}). */
   public static final String ORCHESTRA_HOME = "ORCHESTRA_HOME";
 

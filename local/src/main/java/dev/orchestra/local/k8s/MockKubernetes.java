@@ -21,6 +21,10 @@ import org.slf4j.LoggerFactory;
 public final class MockKubernetes implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MockKubernetes.class);
 
+  // Held strongly: java.util.logging forgets a level set on a logger nobody references.
+  private static final java.util.logging.Logger MOCK_LOG =
+      java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
   private final KubernetesMockServer server;
 
   private MockKubernetes(KubernetesMockServer server) {
@@ -29,6 +33,7 @@ public final class MockKubernetes implements AutoCloseable {
 
   /** Starts on {@code port} (0 picks one) and creates the runs' namespace. */
   public static MockKubernetes start(int port) {
+    MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
     KubernetesMockServer server =
         new KubernetesMockServer(
             new Context(),

@@ -56,9 +56,16 @@ public final class ProcessNode implements AutoCloseable {
   private final Path defaultWorkdir;
   private final ConcurrentMap<String, RunCarrier.Running> running = new ConcurrentHashMap<>();
   private final ExecutorService starter;
+  private final PidLedger pids;
   private SharedIndexInformer<Job> informer;
 
-  public ProcessNode(KubernetesClient client, RunCarrier carrier, Path defaultWorkdir) {
+  /**
+   * @param stateDir where the node records its processes' pids, so a later node kills the ones a
+   *     crashed JVM left behind
+   */
+  public ProcessNode(
+      KubernetesClient client, RunCarrier carrier, Path defaultWorkdir, Path stateDir) {
+    this.pids = new PidLedger(stateDir.resolve("pids"));
     this.client = client;
     this.carrier = carrier;
     this.defaultWorkdir = defaultWorkdir;
@@ -72,6 +79,7 @@ public final class ProcessNode implements AutoCloseable {
   }
 
   public synchronized ProcessNode start() {
+    pids.killLeftovers();
     informer =
         client
             .batch()
@@ -126,12 +134,14 @@ public final class ProcessNode implements AutoCloseable {
     try {
       RunCarrier.Running process = carrier.start(attempt);
       running.put(key(job), process);
+      pids.record(process.pid());
       markActive(job);
       process
           .completion()
           .whenComplete(
               (outcome, error) -> {
                 running.remove(key(job));
+                pids.forget(process.pid());
                 if (outcome != null && outcome.released()) {
                   return;
                 }

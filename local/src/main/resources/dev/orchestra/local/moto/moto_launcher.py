@@ -80,11 +80,25 @@ def patch_engine_client():
     from moto.stepfunctions.parser.asl.utils import boto_client as module
 
     original = module.boto_client_for
+    local = threading.local()
 
     def boto_client_for(region, service, state_credentials=None):
+        # Building a client costs more than the call it makes: keep one per (region, service,
+        # endpoint) per thread. Per thread (the engine runs each execution in its own) rather
+        # than shared, so each execution keeps its own standard-mode retry quota.
         kwargs = {}
         if not botocore_stubber.enabled:
             kwargs["endpoint_url"] = f"http://localhost:{moto_server_port()}"
+        key = (region, service, kwargs.get("endpoint_url"))
+        clients = getattr(local, "clients", None)
+        if clients is None:
+            clients = local.clients = {}
+        client = clients.get(key)
+        if client is None:
+            client = clients[key] = _new_client(region, service, kwargs)
+        return client
+
+    def _new_client(region, service, kwargs):
         return boto3.client(
             aws_access_key_id="ak",
             region_name=region,
@@ -100,26 +114,13 @@ def patch_engine_client():
         )
 
     module.boto_client_for = boto_client_for
-    # Modules that already did `from ... import boto_client_for` hold the original: rebind them.
+    # Engine modules imported later bind the patched function; those already imported hold the
+    # original through `from ... import boto_client_for`: rebind them.
     for name, loaded in list(sys.modules.items()):
         if name.startswith("moto.stepfunctions") and loaded is not None:
             if getattr(loaded, "boto_client_for", None) is original:
                 loaded.boto_client_for = boto_client_for
     return True
-
-
-def _import_engine_modules():
-    # Import every engine module that binds boto_client_for now, so the rebinding above reaches
-    # them all (otherwise a later lazy import would bind the patched one anyway).
-    import pkgutil
-
-    import moto.stepfunctions.parser.asl as asl
-
-    for info in pkgutil.walk_packages(asl.__path__, asl.__name__ + "."):
-        try:
-            __import__(info.name)
-        except Exception:  # noqa: BLE001 - an optional engine module may not import; skip it
-            pass
 
 
 def _watch(pid):
@@ -170,7 +171,6 @@ def main():
         sys.exit("moto_launcher: set MOTO_PORT to the router's port")
 
     patched = patch_start_execution()
-    _import_engine_modules()
     patch_engine_client()
     patch_dynamodb_atomicity()
     print(
