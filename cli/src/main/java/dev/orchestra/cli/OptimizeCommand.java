@@ -13,7 +13,6 @@ import dev.orchestra.functions.store.RunRecord;
 import dev.orchestra.local.LocalEnvironment;
 import dev.orchestra.local.loop.ControlPlanePlan;
 import dev.orchestra.local.moto.MotoUnavailableException;
-import dev.orchestra.local.state.LocalStack;
 import dev.orchestra.local.state.LocalState;
 import dev.orchestra.shared.EnvVars;
 import dev.orchestra.shared.TimeScale;

@@ -1,6 +1,5 @@
 package dev.orchestra.cli;
 
-import dev.orchestra.cli.bench.BenchCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -20,6 +19,10 @@ import picocli.CommandLine.Command;
 public final class Orchestra implements Runnable {
 
   public static void main(String[] args) {
+    // The handlers the CLI runs in-process (intake) log at info for Lambda; a terminal wants quiet.
+    if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    }
     System.exit(newCommandLine().execute(args));
   }
 

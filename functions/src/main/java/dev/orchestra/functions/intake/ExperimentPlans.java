@@ -1,10 +1,10 @@
 package dev.orchestra.functions.intake;
 
 import dev.orchestra.shared.config.ExperimentConfig;
-import dev.orchestra.shared.run.ImageReferences;
 import dev.orchestra.shared.config.ResourceAmounts;
 import dev.orchestra.shared.config.RunConfig;
 import dev.orchestra.shared.experiment.ExperimentPlan;
+import dev.orchestra.shared.run.ImageReferences;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -32,7 +32,9 @@ public final class ExperimentPlans {
     String image =
         run.image() == null
             ? null
-            : accountId == null ? run.image() : ImageReferences.resolve(run.image(), accountId, region);
+            : accountId == null
+                ? run.image()
+                : ImageReferences.resolve(run.image(), accountId, region);
     Integer maxMinutes = exp.maxRunMinutes() == null ? null : (int) Math.ceil(exp.maxRunMinutes());
     return new ExperimentPlan(
         exp.name(),
