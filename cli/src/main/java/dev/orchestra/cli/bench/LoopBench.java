@@ -101,6 +101,14 @@ public final class LoopBench implements Callable<Integer> {
 
       double floor = floor(rt, out);
 
+      // Warm-up: the first invocations load classes and build clients (a Lambda cold start).
+      long w0 = System.nanoTime();
+      awaitEnd(ctx, submit(ctx, dir, "warmup", 4, 4, 0), 300);
+      out.printf(
+          "WARM-UP: 4 trivial runs at bandwidth 4 in a fresh JVM: %.1f s (cold start included)%n",
+          (System.nanoTime() - w0) / 1e9);
+      out.flush();
+
       // Overhead: the same processes, bare at bandwidth 4, then through Orchestra.
       double bare = bareWall(dir, runs, 4);
       long t0 = System.nanoTime();
