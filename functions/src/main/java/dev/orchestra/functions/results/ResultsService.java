@@ -71,6 +71,9 @@ public class ResultsService {
       delivered =
           sfn.failure(run.token(), RunFailedException.NAME, cause(m, "exit " + m.exitCode()));
     }
+    if (m.kind() == ResultMessage.Kind.RESULT) {
+      LOG.info("result of {} attempt {} delivered: {}", m.runId(), m.attempt(), delivered);
+    }
     return delivered ? Verdict.APPLIED : Verdict.ALREADY_CLOSED;
   }
 

@@ -57,11 +57,13 @@ public class RunService {
    * the nonce goes only to the carrier.
    */
   public void dispatch(String experimentId, String runId, int attempt, String token) {
+    long t0 = System.nanoTime();
     ExperimentRecord exp =
         store
             .experiment(experimentId)
             .orElseThrow(() -> new ExperimentNotFoundException(experimentId));
     Map<String, Object> assignments = suggest.assignmentsFor(experimentId, runId);
+    long suggested = System.nanoTime();
     RunRecord before =
         store.run(experimentId, runId).orElseThrow(() -> new ExperimentNotFoundException(runId));
     // A retried invocation of the same attempt keeps its nonce: its Job may exist already.
@@ -92,6 +94,11 @@ public class RunService {
             plan.workdir());
     try {
       dispatchers.apply(plan.target()).dispatch(workload);
+      LOG.info(
+          "dispatched {} in {} ms (suggest {} ms)",
+          workload.name(),
+          (System.nanoTime() - t0) / 1_000_000,
+          (suggested - t0) / 1_000_000);
     } catch (DispatchFailedException e) {
       throw e;
     } catch (RuntimeException e) {
@@ -105,6 +112,7 @@ public class RunService {
    * present and finite), becomes the run's one observation or its failure.
    */
   public void record(String experimentId, String runId, int attempt, Map<String, Object> result) {
+    long t0 = System.nanoTime();
     ExperimentRecord exp =
         store
             .experiment(experimentId)
@@ -123,6 +131,8 @@ public class RunService {
         runId,
         attempt,
         new Outcome(status, metrics, reason, exitCode, tail, attempts));
+    LOG.info(
+        "recorded {} ({}) in {} ms", runId, status.wire(), (System.nanoTime() - t0) / 1_000_000);
   }
 
   /**
