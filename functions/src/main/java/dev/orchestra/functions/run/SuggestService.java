@@ -64,16 +64,38 @@ public class SuggestService {
 
   /** The run's assignments, suggesting them first if no earlier call did. */
   public Map<String, Object> assignmentsFor(String experimentId, String runId) {
+    RunRecord run =
+        store.run(experimentId, runId).orElseThrow(() -> new ExperimentNotFoundException(runId));
+    ExperimentRecord exp =
+        store
+            .experiment(experimentId)
+            .orElseThrow(() -> new ExperimentNotFoundException(experimentId));
+    return assignmentsFor(exp, run);
+  }
+
+  /**
+   * As {@link #assignmentsFor(String, String)}, starting from records the caller has just read (one
+   * store round trip less per read); a conflict reads both again.
+   */
+  public Map<String, Object> assignmentsFor(ExperimentRecord first, RunRecord firstRun) {
+    String experimentId = first.id();
+    String runId = firstRun.runId();
+    ExperimentRecord exp = first;
+    RunRecord run = firstRun;
     for (int i = 0; i < MAX_CONFLICTS; i++) {
-      RunRecord run =
-          store.run(experimentId, runId).orElseThrow(() -> new ExperimentNotFoundException(runId));
+      if (i > 0) {
+        run =
+            store
+                .run(experimentId, runId)
+                .orElseThrow(() -> new ExperimentNotFoundException(runId));
+        exp =
+            store
+                .experiment(experimentId)
+                .orElseThrow(() -> new ExperimentNotFoundException(experimentId));
+      }
       if (run.assignments() != null) {
         return run.assignments();
       }
-      ExperimentRecord exp =
-          store
-              .experiment(experimentId)
-              .orElseThrow(() -> new ExperimentNotFoundException(experimentId));
       Searcher searcher = load(exp);
       List<RunRecord> runs = store.runs(experimentId);
       List<Observation> completed =
