@@ -27,6 +27,9 @@ import java.util.Map;
  * no random draw is lost or handed out twice.
  */
 public class SuggestService {
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(SuggestService.class);
+
   /** DynamoDB items stop at 400 KB: bigger states live in S3. */
   static final int INLINE_STATE_LIMIT = 300 * 1024;
 
@@ -96,8 +99,11 @@ public class SuggestService {
       if (run.assignments() != null) {
         return run.assignments();
       }
+      long t0 = System.nanoTime();
       Searcher searcher = load(exp);
+      long t1 = System.nanoTime();
       List<RunRecord> runs = store.runs(experimentId);
+      long t2 = System.nanoTime();
       List<Observation> completed =
           runs.stream()
               .filter(r -> r.status().isFinal() && r.assignments() != null)
@@ -129,9 +135,19 @@ public class SuggestService {
         s3.put(key, state, "application/json");
         inline = null;
       }
+      long t3 = System.nanoTime();
       SuggestResult result =
           store.commitSuggestion(
               experimentId, runId, suggested.get(0), exp.optimizerVersion(), inline, key);
+      LOG.debug(
+          "suggest {} try {}: load {} ms, runs {} ms, searcher {} ms, commit {} ms: {}",
+          runId,
+          i + 1,
+          (t1 - t0) / 1_000_000,
+          (t2 - t1) / 1_000_000,
+          (t3 - t2) / 1_000_000,
+          (System.nanoTime() - t3) / 1_000_000,
+          result);
       if (result == SuggestResult.COMMITTED) {
         return suggested.get(0);
       }
