@@ -166,7 +166,10 @@ public final class LocalRuntime implements AutoCloseable {
     }
   }
 
-  static int freePort() {
+  /**
+   * A free loopback port (for callers that must know ports before starting, e.g. moto's MOTO_PORT).
+   */
+  public static int freePort() {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     } catch (IOException e) {
