@@ -137,7 +137,7 @@ public final class LocalRuntime implements AutoCloseable {
     }
     ScheduledExecutorService carrierThreads =
         Executors.newScheduledThreadPool(
-            2,
+            4,
             r -> {
               Thread t = new Thread(r, "carrier");
               t.setDaemon(true);

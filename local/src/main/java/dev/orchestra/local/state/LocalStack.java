@@ -97,6 +97,14 @@ public final class LocalStack {
     LocalState previous = status.state();
     if (status.running()) {
       progress.accept("local runtime already running: aws endpoint " + previous.awsEndpoint());
+      if (!timeScale.toString().equals(previous.timeScale())) {
+        progress.accept(
+            "note: it runs at time scale "
+                + previous.timeScale()
+                + ", not "
+                + timeScale
+                + "; run `orchestra local down` first to change it");
+      }
       return previous;
     }
     if (previous != null && !status.runtimeAlive() && alive(previous.runtimePid())) {
