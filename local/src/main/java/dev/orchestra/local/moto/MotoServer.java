@@ -25,6 +25,9 @@ import org.slf4j.LoggerFactory;
 public final class MotoServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MotoServer.class);
   private static final String LAUNCHER = "moto_launcher.py";
+  private static final String INSTALL_HINT =
+      "python3 was not found (install Python 3 and `pip install \"moto[server]\"`, or set"
+          + " ORCHESTRA_PYTHON); ";
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -149,7 +152,8 @@ public final class MotoServer implements AutoCloseable {
     while (!answers(port)) {
       if (process != null && !process.isAlive()) {
         throw new MotoUnavailableException(
-            "moto exited with code "
+            (process.exitValue() == 127 ? INSTALL_HINT : "")
+                + "moto exited with code "
                 + process.exitValue()
                 + " before it was ready: "
                 + lastLines(logFile));
