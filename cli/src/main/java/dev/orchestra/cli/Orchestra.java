@@ -12,11 +12,17 @@ import picocli.CommandLine.Command;
     subcommands = {
       CommandLine.HelpCommand.class,
       ValidateCommand.class,
+      LocalCommand.class,
+      OptimizeCommand.class,
       dev.orchestra.cli.bench.BenchCommand.class
     })
 public final class Orchestra implements Runnable {
 
   public static void main(String[] args) {
+    // The handlers the CLI runs in-process (intake) log at info for Lambda; a terminal wants quiet.
+    if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    }
     System.exit(newCommandLine().execute(args));
   }
 

@@ -1,7 +1,16 @@
 package dev.orchestra.functions;
 
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import dev.orchestra.functions.experiment.FinalizeHandler;
+import dev.orchestra.functions.experiment.PrepareHandler;
+import dev.orchestra.functions.experiment.WaitUntilDoneHandler;
+import dev.orchestra.functions.intake.IntakeHandler;
+import dev.orchestra.functions.results.ResultsHandler;
+import dev.orchestra.functions.run.DispatchHandler;
+import dev.orchestra.functions.run.RecordFailureHandler;
+import dev.orchestra.functions.run.RecordHandler;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -14,7 +23,38 @@ public final class FunctionCatalog {
   /** A function: its name and how to build its handler from configuration. */
   public record Entry(String name, Function<OrchestraConfig, RequestStreamHandler> factory) {}
 
-  private static final List<Entry> ENTRIES = List.of();
+  public static final String INTAKE = "orchestra-intake";
+  public static final String PREPARE = "orchestra-prepare";
+  public static final String WAIT_UNTIL_DONE = "orchestra-wait-until-done";
+  public static final String FINALIZE = "orchestra-finalize";
+  public static final String DISPATCH = "orchestra-dispatch";
+  public static final String RECORD = "orchestra-record";
+  public static final String RECORD_FAILURE = "orchestra-record-failure";
+  public static final String RESULTS = "orchestra-results";
+
+  private static final List<Entry> ENTRIES =
+      List.of(
+          new Entry(INTAKE, c -> new SqsStreamHandler(new IntakeHandler(new LoopContext(c)))),
+          new Entry(PREPARE, c -> new PrepareHandler(new LoopContext(c))),
+          new Entry(WAIT_UNTIL_DONE, c -> new WaitUntilDoneHandler(new LoopContext(c))),
+          new Entry(FINALIZE, c -> new FinalizeHandler(new LoopContext(c))),
+          new Entry(DISPATCH, c -> new DispatchHandler(new LoopContext(c))),
+          new Entry(RECORD, c -> new RecordHandler(new LoopContext(c))),
+          new Entry(RECORD_FAILURE, c -> new RecordFailureHandler(new LoopContext(c))),
+          new Entry(RESULTS, c -> new SqsStreamHandler(new ResultsHandler(new LoopContext(c)))));
+
+  /**
+   * The {@code ${Placeholder}} of each function's ARN in statemachines/*.asl.json. CDK and the
+   * local runtime substitute them with the function's (alias) ARN.
+   */
+  public static final Map<String, String> ARN_PLACEHOLDERS =
+      Map.of(
+          "PrepareFunctionArn", PREPARE,
+          "WaitUntilDoneFunctionArn", WAIT_UNTIL_DONE,
+          "FinalizeFunctionArn", FINALIZE,
+          "DispatchFunctionArn", DISPATCH,
+          "RecordFunctionArn", RECORD,
+          "RecordFailureFunctionArn", RECORD_FAILURE);
 
   private FunctionCatalog() {}
 

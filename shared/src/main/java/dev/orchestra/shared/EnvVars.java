@@ -55,4 +55,37 @@ public final class EnvVars {
    * it reports the attempt failed (default 1800).
    */
   public static final String RUN_START_TIMEOUT_SECONDS = "ORCHESTRA_RUN_START_TIMEOUT_SECONDS";
+
+  /** The experiments table (experiments and their runs, one partition per experiment). */
+  public static final String TABLE = "ORCHESTRA_TABLE";
+
+  /** The experiment state machine (its executions are named by experiment id). */
+  public static final String EXPERIMENT_STATE_MACHINE_ARN =
+      "ORCHESTRA_EXPERIMENT_STATE_MACHINE_ARN";
+
+  /** The run state machine (its executions are named by run id). */
+  public static final String RUN_STATE_MACHINE_ARN = "ORCHESTRA_RUN_STATE_MACHINE_ARN";
+
+  /**
+   * The compute target used when an experiment names none: locally the built-in cluster {@code
+   * local}, whose Kubernetes API is the runtime's mock.
+   */
+  public static final String DEFAULT_CLUSTER = "ORCHESTRA_DEFAULT_CLUSTER";
+
+  /**
+   * The python3 with moto's server extras that the local runtime starts (default {@code python3}).
+   */
+  public static final String PYTHON = "ORCHESTRA_PYTHON";
+
+  /** Where the local runtime keeps its state file and logs (default {@code ~/.orchestra}). */
+  public static final String ORCHESTRA_HOME = "ORCHESTRA_HOME";
+
+  /** Seconds without a heartbeat after which a run attempt fails (default 300, before scaling). */
+  public static final String RUN_HEARTBEAT_TIMEOUT_SECONDS =
+      "ORCHESTRA_RUN_HEARTBEAT_TIMEOUT_SECONDS";
+
+  /** Static credentials for the SDK clients (the local runtime's dummy keys); else the chain. */
+  public static final String AWS_ACCESS_KEY_ID = "AWS_ACCESS_KEY_ID";
+
+  public static final String AWS_SECRET_ACCESS_KEY = "AWS_SECRET_ACCESS_KEY";
 }

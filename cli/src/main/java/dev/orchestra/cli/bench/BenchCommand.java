@@ -11,7 +11,12 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Measure Orchestra's own speed (benchmarks, not tests).",
-    subcommands = {ValidateBench.class, OptimizerBenchCommand.class, SuggestBenchCommand.class})
+    subcommands = {
+      ValidateBench.class,
+      OptimizerBenchCommand.class,
+      SuggestBenchCommand.class,
+      LoopBench.class
+    })
 public final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -1,0 +1,245 @@
+package dev.orchestra.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.orchestra.functions.LoopContext;
+import dev.orchestra.functions.OrchestraConfig;
+import dev.orchestra.functions.experiment.BestRuns;
+import dev.orchestra.functions.intake.IntakeService;
+import dev.orchestra.functions.store.ExperimentRecord;
+import dev.orchestra.functions.store.RunRecord;
+import dev.orchestra.local.LocalEnvironment;
+import dev.orchestra.local.loop.ControlPlanePlan;
+import dev.orchestra.local.moto.MotoUnavailableException;
+import dev.orchestra.local.state.LocalState;
+import dev.orchestra.shared.EnvVars;
+import dev.orchestra.shared.TimeScale;
+import dev.orchestra.shared.config.Finding;
+import dev.orchestra.shared.experiment.ExperimentStatus;
+import dev.orchestra.shared.experiment.RunStatus;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code orchestra optimize}: runs an experiment to its end and prints the best result. With
+ * nothing deployed (today: always) it runs on the local runtime, starting it when needed.
+ */
+@Command(
+    name = "optimize",
+    mixinStandardHelpOptions = true,
+    description = "Run an experiment (experiment.yml + run.yml) and print the best assignments.")
+public final class OptimizeCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(
+      names = {"-e", "--experiment"},
+      required = true,
+      description = "experiment.yml")
+  Path experiment;
+
+  @Option(
+      names = {"-r", "--run"},
+      description = "run.yml (default: the one beside experiment.yml, or its embedded run:)")
+  Path run;
+
+  @Option(names = "--local", description = "Run on the local runtime (the default today).")
+  boolean local;
+
+  @Option(names = "--endpoint", description = "A deployed Orchestra API (not available yet).")
+  String endpoint;
+
+  @Option(names = "--cluster", description = "The compute target (default: the built-in local).")
+  String cluster;
+
+  @Option(names = "--json", description = "Print one JSON document at the end.")
+  boolean json;
+
+  @Override
+  public Integer call() throws IOException {
+    if (endpoint != null) {
+      throw new UserError(
+          "--endpoint: optimizing on a deployed stack is not available yet (it arrives with the"
+              + " API); run without --endpoint to use the local runtime");
+    }
+    PrintWriter err = spec.commandLine().getErr();
+    PrintWriter out = spec.commandLine().getOut();
+    String experimentText = read(experiment, "experiment.yml");
+    Path runFile = run != null ? run : experiment.toAbsolutePath().getParent().resolve("run.yml");
+    String runText = Files.isRegularFile(runFile) ? read(runFile, "run.yml") : null;
+    if (run != null && runText == null) {
+      throw new UserError(run + ": no such file; give the path of your run.yml");
+    }
+    Path workdir = runFile.toAbsolutePath().getParent();
+
+    OrchestraConfig config = localConfig(err);
+    try (LoopContext ctx = new LoopContext(config)) {
+      IntakeService.Result accepted =
+          ctx.intake()
+              .submit(
+                  experimentText,
+                  runText,
+                  UUID.randomUUID().toString(),
+                  cluster == null ? null : "cluster/" + cluster,
+                  workdir.toString(),
+                  null);
+      if (!accepted.accepted()) {
+        for (Finding f : accepted.findings()) {
+          err.printf(
+              "%s%s: %s%n  fix: %s%n",
+              f.file(), f.path().isEmpty() ? "" : " " + f.path(), f.problem(), f.fix());
+        }
+        err.flush();
+        return 2;
+      }
+      String id = accepted.experimentId();
+      err.println("experiment " + id + " accepted; runs go to the local runtime");
+      err.flush();
+      ExperimentRecord end = follow(ctx, id, err);
+      List<RunRecord> runs =
+          ctx.store().runs(id).stream().sorted(Comparator.comparingInt(RunRecord::number)).toList();
+      List<BestRuns.Entry> best = BestRuns.of(end.plan(), runs);
+      if (json) {
+        out.println(JSON.writeValueAsString(document(end, best, runs)));
+      } else {
+        printSummary(out, end, best);
+      }
+      out.flush();
+      return end.status() == ExperimentStatus.SUCCEEDED ? 0 : 1;
+    }
+  }
+
+  private static String read(Path p, String what) {
+    try {
+      return Files.readString(p);
+    } catch (IOException e) {
+      throw new UserError(p + ": cannot read this " + what + " (" + e.getMessage() + ")");
+    }
+  }
+
+  /** The local runtime's handler configuration, starting the runtime if it is not up. */
+  static OrchestraConfig localConfig(PrintWriter progress) throws IOException {
+    TimeScale scale;
+    try {
+      scale = TimeScale.parse(System.getenv(EnvVars.TIME_SCALE));
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
+    }
+    LocalState state;
+    try {
+      state = LocalCommand.stack(progress).up(scale);
+    } catch (MotoUnavailableException e) {
+      throw new UserError("the AWS emulator did not start: " + e.getMessage(), 3);
+    }
+    LocalEnvironment env =
+        new LocalEnvironment(
+            state.region(),
+            LocalEnvironment.ACCOUNT_ID,
+            state.awsEndpoint(),
+            state.kubernetesEndpoint(),
+            TimeScale.parse(state.timeScale()));
+    Map<String, String> values = new LinkedHashMap<>(env.baseConfig());
+    values.putAll(new ControlPlanePlan().plan(env).config());
+    return new OrchestraConfig(values);
+  }
+
+  private static ExperimentRecord follow(LoopContext ctx, String id, PrintWriter err) {
+    String last = "";
+    while (true) {
+      ExperimentRecord e =
+          ctx.store().experiment(id).orElseThrow(() -> new IllegalStateException("lost " + id));
+      List<RunRecord> runs = ctx.store().runs(id);
+      String line = progressLine(e, runs);
+      if (!line.equals(last)) {
+        err.println(line);
+        err.flush();
+        last = line;
+      }
+      if (e.status().isFinal()) {
+        return e;
+      }
+      try {
+        Thread.sleep(250); // a progress display's refresh, not a wait for an outcome
+      } catch (InterruptedException ex) {
+        Thread.currentThread().interrupt();
+        throw new UserError("interrupted; the experiment " + id + " keeps running", 130);
+      }
+    }
+  }
+
+  static String progressLine(ExperimentRecord e, List<RunRecord> runs) {
+    List<BestRuns.Entry> best = BestRuns.of(e.plan(), runs);
+    long inFlight = runs.stream().filter(r -> !r.status().isFinal()).count();
+    StringBuilder sb =
+        new StringBuilder()
+            .append("[")
+            .append(e.status().wire())
+            .append("] done ")
+            .append(e.succeeded() + e.failed())
+            .append("/")
+            .append(e.plan().budget())
+            .append(", failed ")
+            .append(e.failed())
+            .append(", in flight ")
+            .append(inFlight);
+    if (!best.isEmpty()) {
+      sb.append(", best ").append(best.get(0).metrics()).append(" (").append(best.get(0).run());
+      sb.append(")");
+    }
+    return sb.toString();
+  }
+
+  private static void printSummary(
+      PrintWriter out, ExperimentRecord end, List<BestRuns.Entry> best) {
+    out.println("experiment " + end.id() + " (" + end.name() + "): " + end.status().wire());
+    out.println(
+        "runs: " + end.succeeded() + " succeeded, " + end.failed() + " failed of " + end.issued());
+    if (best.isEmpty()) {
+      out.println("best: none (no run succeeded)");
+    }
+    for (BestRuns.Entry b : best) {
+      out.println("best: " + b.run());
+      b.assignments().forEach((k, v) -> out.println("  " + k + " = " + v));
+      b.metrics().forEach((k, v) -> out.println("  -> " + k + " = " + v));
+    }
+  }
+
+  private static ObjectNode document(
+      ExperimentRecord end, List<BestRuns.Entry> best, List<RunRecord> runs) {
+    ObjectNode doc = JSON.createObjectNode();
+    doc.put("experiment", end.id());
+    doc.put("name", end.name());
+    doc.put("status", end.status().wire());
+    doc.set("best", JSON.valueToTree(best));
+    ArrayNode list = doc.putArray("runs");
+    for (RunRecord r : runs) {
+      ObjectNode n = list.addObject();
+      n.put("id", r.runId());
+      n.put("attempt", r.attempt());
+      n.put("status", r.status().wire());
+      n.set("assignments", JSON.valueToTree(r.assignments()));
+      n.set(
+          "metrics",
+          r.status() == RunStatus.SUCCEEDED || r.metrics() != null
+              ? JSON.valueToTree(r.metrics())
+              : null);
+      n.put("reason", r.reason());
+    }
+    return doc;
+  }
+}

@@ -1,0 +1,165 @@
+package dev.orchestra.functions;
+
+import dev.orchestra.functions.aws.AwsClients;
+import dev.orchestra.functions.aws.S3Objects;
+import dev.orchestra.functions.aws.StepFunctions;
+import dev.orchestra.functions.experiment.ExperimentService;
+import dev.orchestra.functions.experiment.RunIssuer;
+import dev.orchestra.functions.experiment.StatusFiles;
+import dev.orchestra.functions.intake.IntakeService;
+import dev.orchestra.functions.kubernetes.ClusterEndpointResolver;
+import dev.orchestra.functions.kubernetes.EksTokenGenerator;
+import dev.orchestra.functions.kubernetes.KubernetesClients;
+import dev.orchestra.functions.kubernetes.KubernetesDispatchConfig;
+import dev.orchestra.functions.kubernetes.KubernetesJobDispatcher;
+import dev.orchestra.functions.results.ResultsService;
+import dev.orchestra.functions.run.RunCompletion;
+import dev.orchestra.functions.run.RunService;
+import dev.orchestra.functions.run.SuggestService;
+import dev.orchestra.functions.run.TimeSettings;
+import dev.orchestra.functions.store.DynamoDbExperimentStore;
+import dev.orchestra.shared.EnvVars;
+import dev.orchestra.shared.run.DispatchFailedException;
+import dev.orchestra.shared.run.WorkloadDispatcher;
+
+/**
+ * The experiment loop's object graph, built from configuration: one per function instance. Every
+ * part is built on first use, so a function pays only for the clients it touches.
+ */
+public final class LoopContext implements AutoCloseable {
+
+  /** The Dispatch port's adapter for a target ({@code cluster/<name>} or {@code pool/<name>}). */
+  public interface DispatcherFactory {
+    WorkloadDispatcher forTarget(LoopContext ctx, String target);
+  }
+
+  /** Kubernetes Jobs on the named cluster (pools arrive with the EC2-agents work). */
+  public static final DispatcherFactory KUBERNETES =
+      (ctx, target) -> {
+        if (!target.startsWith("cluster/")) {
+          throw new DispatchFailedException(
+              "target " + target + " is not supported yet: only clusters (cluster/NAME) are");
+        }
+        String cluster = target.substring("cluster/".length());
+        KubernetesClients clients =
+            new KubernetesClients(
+                new ClusterEndpointResolver(ctx.config(), ctx.aws()::eks),
+                new EksTokenGenerator(ctx.aws().credentials(), ctx.aws().region()));
+        return new KubernetesJobDispatcher(
+            clients.forCluster(cluster),
+            KubernetesDispatchConfig.jobSettings(ctx.config()),
+            workload ->
+                ctx.store()
+                    .credentials(workload.experimentId())
+                    .filter(c -> workload.credentialsSecret() != null));
+      };
+
+  private final OrchestraConfig config;
+  private final AwsClients aws;
+  private final DispatcherFactory dispatchers;
+  private DynamoDbExperimentStore store;
+  private S3Objects s3;
+  private StepFunctions sfn;
+  private StatusFiles status;
+  private RunCompletion completion;
+  private final java.util.Map<String, WorkloadDispatcher> dispatcherByTarget =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  public LoopContext(OrchestraConfig config) {
+    this(config, KUBERNETES);
+  }
+
+  public LoopContext(OrchestraConfig config, DispatcherFactory dispatchers) {
+    this.config = config;
+    this.aws = new AwsClients(config);
+    this.dispatchers = dispatchers;
+  }
+
+  public OrchestraConfig config() {
+    return config;
+  }
+
+  public AwsClients aws() {
+    return aws;
+  }
+
+  public synchronized DynamoDbExperimentStore store() {
+    if (store == null) {
+      store = new DynamoDbExperimentStore(aws.dynamo(), config.require(EnvVars.TABLE));
+    }
+    return store;
+  }
+
+  public synchronized S3Objects s3() {
+    if (s3 == null) {
+      s3 = new S3Objects(aws.s3(), config.require(EnvVars.BUCKET));
+    }
+    return s3;
+  }
+
+  public synchronized StepFunctions sfn() {
+    if (sfn == null) {
+      sfn = new StepFunctions(aws.sfn());
+    }
+    return sfn;
+  }
+
+  public synchronized StatusFiles statusFiles() {
+    if (status == null) {
+      status = new StatusFiles(s3());
+    }
+    return status;
+  }
+
+  public TimeSettings time() {
+    return TimeSettings.from(config);
+  }
+
+  public RunIssuer issuer() {
+    return new RunIssuer(sfn(), config.require(EnvVars.RUN_STATE_MACHINE_ARN), time());
+  }
+
+  public synchronized RunCompletion completion() {
+    if (completion == null) {
+      completion = new RunCompletion(store(), issuer(), sfn(), statusFiles());
+    }
+    return completion;
+  }
+
+  /** The dispatcher of one target, built once per target. */
+  public WorkloadDispatcher dispatcher(String target) {
+    return dispatcherByTarget.computeIfAbsent(target, t -> dispatchers.forTarget(this, t));
+  }
+
+  public ExperimentService experiments() {
+    return new ExperimentService(store(), issuer(), completion(), statusFiles());
+  }
+
+  public RunService runs() {
+    return new RunService(
+        store(),
+        new SuggestService(store(), s3(), SuggestService.SearcherFactory.DEFAULT),
+        this::dispatcher,
+        completion());
+  }
+
+  public ResultsService results() {
+    return new ResultsService(store(), sfn());
+  }
+
+  public IntakeService intake() {
+    return new IntakeService(
+        store(),
+        s3(),
+        sfn(),
+        statusFiles(),
+        config.require(EnvVars.EXPERIMENT_STATE_MACHINE_ARN),
+        config.get(EnvVars.DEFAULT_CLUSTER).map(c -> "cluster/" + c).orElse(null),
+        config.get(EnvVars.AWS_REGION).orElse("us-east-1"));
+  }
+
+  @Override
+  public void close() {
+    aws.close();
+  }
+}

@@ -1,0 +1,152 @@
+package dev.orchestra.functions.aws;
+
+import dev.orchestra.functions.OrchestraConfig;
+import dev.orchestra.shared.EnvVars;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.retry.RetryMode;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.eks.EksClient;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sfn.SfnClient;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+/**
+ * The SDK clients of one function, built lazily (a function pays only for the clients it uses) from
+ * configuration: region, optional endpoint override (the local runtime's router), optional static
+ * credentials. Closed together.
+ */
+public final class AwsClients implements AutoCloseable {
+  private final OrchestraConfig config;
+  private final List<AutoCloseable> open = new ArrayList<>();
+  private DynamoDbClient dynamo;
+  private S3Client s3;
+  private SfnClient sfn;
+  private SqsClient sqs;
+  private EksClient eks;
+
+  public AwsClients(OrchestraConfig config) {
+    this.config = config;
+  }
+
+  public OrchestraConfig config() {
+    return config;
+  }
+
+  public synchronized DynamoDbClient dynamo() {
+    if (dynamo == null) {
+      dynamo = track(configure(DynamoDbClient.builder()).build());
+    }
+    return dynamo;
+  }
+
+  public synchronized S3Client s3() {
+    if (s3 == null) {
+      s3 = track(configure(S3Client.builder()).forcePathStyle(endpoint().isPresent()).build());
+    }
+    return s3;
+  }
+
+  public synchronized SfnClient sfn() {
+    if (sfn == null) {
+      sfn = track(configure(SfnClient.builder()).build());
+    }
+    return sfn;
+  }
+
+  public synchronized SqsClient sqs() {
+    if (sqs == null) {
+      sqs = track(configure(SqsClient.builder()).build());
+    }
+    return sqs;
+  }
+
+  public synchronized EksClient eks() {
+    if (eks == null) {
+      eks = track(configure(EksClient.builder()).build());
+    }
+    return eks;
+  }
+
+  public Region region() {
+    return Region.of(config.get(EnvVars.AWS_REGION).orElse("us-east-1"));
+  }
+
+  private Optional<String> endpoint() {
+    return config.get(EnvVars.AWS_ENDPOINT_URL);
+  }
+
+  private <B extends AwsClientBuilder<B, ?>> B configure(B builder) {
+    builder.region(Region.of(config.get(EnvVars.AWS_REGION).orElse("us-east-1")));
+    builder.credentialsProvider(credentials());
+    endpoint().ifPresent(e -> builder.endpointOverride(URI.create(e)));
+    builder.overrideConfiguration(
+        ClientOverrideConfiguration.builder()
+            .apiCallTimeout(Duration.ofSeconds(30))
+            .apiCallAttemptTimeout(Duration.ofSeconds(10))
+            .retryStrategy(RetryMode.STANDARD)
+            .build());
+    if (builder
+        instanceof software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder<?, ?> sync) {
+      sync.httpClientBuilder(
+          UrlConnectionHttpClient.builder()
+              .connectionTimeout(Duration.ofSeconds(5))
+              .socketTimeout(Duration.ofSeconds(10)));
+    }
+    return builder;
+  }
+
+  /** The credentials every client signs with. */
+  public AwsCredentialsProvider credentials() {
+    Optional<String> key = config.get(EnvVars.AWS_ACCESS_KEY_ID);
+    Optional<String> secret = config.get(EnvVars.AWS_SECRET_ACCESS_KEY);
+    if (key.isPresent() && secret.isPresent()) {
+      return StaticCredentialsProvider.create(AwsBasicCredentials.create(key.get(), secret.get()));
+    }
+    return DefaultCredentialsProvider.builder().build();
+  }
+
+  private <T extends AutoCloseable> T track(T client) {
+    open.add(client);
+    return client;
+  }
+
+  /** Builds once and caches; for collaborators made from the clients. */
+  public static <T> Supplier<T> memoize(Supplier<T> s) {
+    return new Supplier<>() {
+      private T value;
+
+      @Override
+      public synchronized T get() {
+        if (value == null) {
+          value = s.get();
+        }
+        return value;
+      }
+    };
+  }
+
+  @Override
+  public synchronized void close() {
+    for (AutoCloseable c : open) {
+      try {
+        c.close();
+      } catch (Exception ignored) {
+        // closing is best effort
+      }
+    }
+    open.clear();
+  }
+}

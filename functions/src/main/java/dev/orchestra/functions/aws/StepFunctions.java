@@ -1,0 +1,56 @@
+package dev.orchestra.functions.aws;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.sfn.SfnClient;
+import software.amazon.awssdk.services.sfn.model.ExecutionAlreadyExistsException;
+import software.amazon.awssdk.services.sfn.model.InvalidTokenException;
+import software.amazon.awssdk.services.sfn.model.TaskDoesNotExistException;
+import software.amazon.awssdk.services.sfn.model.TaskTimedOutException;
+
+/**
+ * Step Functions as the loop uses it: deterministic execution names (an existing execution of that
+ * name counts as started) and task tokens (a token that closed already is not an error: the message
+ * was a duplicate or came late).
+ */
+public class StepFunctions {
+  private static final Logger LOG = LoggerFactory.getLogger(StepFunctions.class);
+  private final SfnClient sfn;
+
+  public StepFunctions(SfnClient sfn) {
+    this.sfn = sfn;
+  }
+
+  /** Starts {@code name}; true when this call started it, false when it existed. */
+  public boolean start(String stateMachineArn, String name, String input) {
+    try {
+      sfn.startExecution(b -> b.stateMachineArn(stateMachineArn).name(name).input(input));
+      return true;
+    } catch (ExecutionAlreadyExistsException exists) {
+      return false;
+    }
+  }
+
+  public boolean success(String token, String output) {
+    return closed(() -> sfn.sendTaskSuccess(b -> b.taskToken(token).output(output)), "success");
+  }
+
+  public boolean failure(String token, String error, String cause) {
+    return closed(
+        () -> sfn.sendTaskFailure(b -> b.taskToken(token).error(error).cause(cause)), "failure");
+  }
+
+  public boolean heartbeat(String token) {
+    return closed(() -> sfn.sendTaskHeartbeat(b -> b.taskToken(token)), "heartbeat");
+  }
+
+  private static boolean closed(Runnable call, String what) {
+    try {
+      call.run();
+      return true;
+    } catch (TaskTimedOutException | InvalidTokenException | TaskDoesNotExistException gone) {
+      LOG.info("task {} not delivered: the task already closed ({})", what, gone.getClass());
+      return false;
+    }
+  }
+}

@@ -1,0 +1,129 @@
+package dev.orchestra.functions.results;
+
+import dev.orchestra.functions.Json;
+import dev.orchestra.functions.aws.StepFunctions;
+import dev.orchestra.functions.store.DynamoDbExperimentStore;
+import dev.orchestra.functions.store.RunRecord;
+import dev.orchestra.shared.experiment.ExperimentIds;
+import dev.orchestra.shared.run.ResultMessage;
+import dev.orchestra.shared.run.RunFailedException;
+import dev.orchestra.shared.run.RunLostException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns carrier messages into task-token calls. A message must name a run the store holds, at its
+ * current attempt, with that attempt's nonce; anything else is rejected and logged, never applied.
+ * Idempotent on (run id, attempt): a repeated result finds the task closed (ignored) and Record's
+ * conditional write keeps one observation per run.
+ */
+public class ResultsService {
+  private static final Logger LOG = LoggerFactory.getLogger(ResultsService.class);
+
+  /** What happened to one message. */
+  public enum Verdict {
+    APPLIED,
+    /** The task had closed already: a duplicate or a late message. */
+    ALREADY_CLOSED,
+    REJECTED
+  }
+
+  private final DynamoDbExperimentStore store;
+  private final StepFunctions sfn;
+
+  public ResultsService(DynamoDbExperimentStore store, StepFunctions sfn) {
+    this.store = store;
+    this.sfn = sfn;
+  }
+
+  public Verdict handle(ResultMessage m) {
+    Optional<String> problem = problem(m);
+    if (problem.isPresent()) {
+      LOG.warn(
+          "rejected {} for run {} attempt {}: {}", m.kind(), m.runId(), m.attempt(), problem.get());
+      return Verdict.REJECTED;
+    }
+    RunRecord run = store.run(m.experimentId(), m.runId()).orElseThrow();
+    if (m.kind() == ResultMessage.Kind.RESULT) {
+      store.putCarrierResult(
+          m.experimentId(), m.runId(), m.attempt(), m.exitCode(), m.metrics(), m.outputTail());
+    }
+    boolean delivered;
+    if (m.kind() == ResultMessage.Kind.HEARTBEAT) {
+      store.touchHeartbeat(m.experimentId(), m.runId(), m.attempt());
+      delivered = sfn.heartbeat(run.token());
+    } else if (m.exitCode() == null) {
+      // The carrier saw its process vanish without an exit (the runtime died): lost, retried.
+      delivered =
+          sfn.failure(run.token(), RunLostException.NAME, cause(m, "the run's process was lost"));
+    } else if (m.exitCode() == 0) {
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("exitCode", 0);
+      out.put("metrics", m.metrics());
+      out.put("outputTail", m.outputTail());
+      delivered = sfn.success(run.token(), Json.write(out));
+    } else {
+      delivered =
+          sfn.failure(run.token(), RunFailedException.NAME, cause(m, "exit " + m.exitCode()));
+    }
+    if (m.kind() == ResultMessage.Kind.RESULT) {
+      LOG.info("result of {} attempt {} delivered: {}", m.runId(), m.attempt(), delivered);
+    }
+    return delivered ? Verdict.APPLIED : Verdict.ALREADY_CLOSED;
+  }
+
+  private Optional<String> problem(ResultMessage m) {
+    if (m.version() != ResultMessage.VERSION) {
+      return Optional.of("unknown message version " + m.version());
+    }
+    if (m.runId() == null || m.experimentId() == null || m.kind() == null) {
+      return Optional.of("experiment_id, run_id and kind are required");
+    }
+    if (!m.runId().startsWith(m.experimentId() + "-r")
+        || !ExperimentIds.experimentOf(m.runId()).equals(m.experimentId())) {
+      return Optional.of("run " + m.runId() + " is not of experiment " + m.experimentId());
+    }
+    Optional<RunRecord> run = store.run(m.experimentId(), m.runId());
+    if (run.isEmpty()) {
+      return Optional.of("no such run in the store");
+    }
+    RunRecord r = run.get();
+    if (r.status().isFinal()) {
+      return Optional.of("the run is already " + r.status().wire());
+    }
+    if (r.attempt() != m.attempt()) {
+      return Optional.of("the run is at attempt " + r.attempt());
+    }
+    if (r.nonce() == null || m.nonce() == null || !sameSecret(r.nonce(), m.nonce())) {
+      return Optional.of("nonce does not match the attempt's");
+    }
+    if (r.token() == null) {
+      return Optional.of("the attempt has no open task");
+    }
+    return Optional.empty();
+  }
+
+  private static boolean sameSecret(String a, String b) {
+    return MessageDigest.isEqual(
+        a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String cause(ResultMessage m, String message) {
+    Map<String, Object> c = new LinkedHashMap<>();
+    c.put("errorMessage", message);
+    c.put("exitCode", m.exitCode());
+    c.put("metrics", m.metrics());
+    String tail = m.outputTail();
+    // Step Functions caps a cause at 32,768 characters.
+    if (tail != null && tail.length() > 16_000) {
+      tail = tail.substring(tail.length() - 16_000);
+    }
+    c.put("outputTail", tail);
+    return Json.write(c);
+  }
+}

@@ -1,0 +1,175 @@
+package dev.orchestra.functions.run;
+
+import dev.orchestra.functions.Json;
+import dev.orchestra.functions.aws.S3Objects;
+import dev.orchestra.functions.store.DynamoDbExperimentStore;
+import dev.orchestra.functions.store.DynamoDbExperimentStore.SuggestResult;
+import dev.orchestra.functions.store.ExperimentRecord;
+import dev.orchestra.functions.store.RunRecord;
+import dev.orchestra.shared.experiment.Accounting;
+import dev.orchestra.shared.experiment.ExperimentNotFoundException;
+import dev.orchestra.shared.experiment.ExperimentPlan;
+import dev.orchestra.shared.experiment.RunStatus;
+import dev.orchestra.shared.run.DispatchFailedException;
+import dev.orchestra.shared.search.Observation;
+import dev.orchestra.shared.search.Searcher;
+import dev.orchestra.shared.search.SearcherState;
+import dev.orchestra.shared.search.Searchers;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Suggest: many run executions ask at once, so each reads the searcher's state and its version,
+ * suggests, and commits the run's assignments together with the new state on the condition that the
+ * version has not moved; the loser of a race suggests again from the winner's state. A suggestion
+ * is thus a pure function of (seed, run number, completed observations, pending assignments), and
+ * no random draw is lost or handed out twice.
+ */
+public class SuggestService {
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(SuggestService.class);
+
+  /** DynamoDB items stop at 400 KB: bigger states live in S3. */
+  static final int INLINE_STATE_LIMIT = 300 * 1024;
+
+  private static final int MAX_CONFLICTS = 100;
+
+  /** How searchers are made and restored (the optimizer's {@link Searchers} in production). */
+  public interface SearcherFactory {
+    Searcher create(ExperimentPlan plan);
+
+    Searcher restore(SearcherState state, ExperimentPlan plan);
+
+    SearcherFactory DEFAULT =
+        new SearcherFactory() {
+          @Override
+          public Searcher create(ExperimentPlan plan) {
+            return Searchers.create(plan.type(), plan.space(), plan.seed());
+          }
+
+          @Override
+          public Searcher restore(SearcherState state, ExperimentPlan plan) {
+            return Searchers.restore(state, plan.space());
+          }
+        };
+  }
+
+  private final DynamoDbExperimentStore store;
+  private final S3Objects s3;
+  private final SearcherFactory searchers;
+
+  public SuggestService(DynamoDbExperimentStore store, S3Objects s3, SearcherFactory searchers) {
+    this.store = store;
+    this.s3 = s3;
+    this.searchers = searchers;
+  }
+
+  /** The run's assignments, suggesting them first if no earlier call did. */
+  public Map<String, Object> assignmentsFor(String experimentId, String runId) {
+    RunRecord run =
+        store.run(experimentId, runId).orElseThrow(() -> new ExperimentNotFoundException(runId));
+    ExperimentRecord exp =
+        store
+            .experiment(experimentId)
+            .orElseThrow(() -> new ExperimentNotFoundException(experimentId));
+    return assignmentsFor(exp, run);
+  }
+
+  /**
+   * As {@link #assignmentsFor(String, String)}, starting from records the caller has just read (one
+   * store round trip less per read); a conflict reads both again.
+   */
+  public Map<String, Object> assignmentsFor(ExperimentRecord first, RunRecord firstRun) {
+    String experimentId = first.id();
+    String runId = firstRun.runId();
+    ExperimentRecord exp = first;
+    RunRecord run = firstRun;
+    for (int i = 0; i < MAX_CONFLICTS; i++) {
+      if (i > 0) {
+        run =
+            store
+                .run(experimentId, runId)
+                .orElseThrow(() -> new ExperimentNotFoundException(runId));
+        exp =
+            store
+                .experiment(experimentId)
+                .orElseThrow(() -> new ExperimentNotFoundException(experimentId));
+      }
+      if (run.assignments() != null) {
+        return run.assignments();
+      }
+      long t0 = System.nanoTime();
+      Searcher searcher = load(exp);
+      long t1 = System.nanoTime();
+      List<RunRecord> runs = store.runs(experimentId);
+      long t2 = System.nanoTime();
+      List<Observation> completed =
+          runs.stream()
+              .filter(r -> r.status().isFinal() && r.assignments() != null)
+              .sorted(Comparator.comparingInt(RunRecord::number))
+              .map(
+                  r ->
+                      new Observation(
+                          r.assignments(),
+                          r.status() == RunStatus.SUCCEEDED
+                              ? Accounting.numericMetrics(r.metrics())
+                              : Map.of(),
+                          r.status() != RunStatus.SUCCEEDED))
+              .toList();
+      List<Map<String, Object>> pending =
+          runs.stream()
+              .filter(r -> !r.status().isFinal() && r.assignments() != null)
+              .map(RunRecord::assignments)
+              .toList();
+      List<Map<String, Object>> suggested = searcher.suggest(1, completed, pending);
+      if (suggested.isEmpty()) {
+        throw new DispatchFailedException(
+            "the search space of " + experimentId + " is exhausted; no suggestion for " + runId);
+      }
+      String state = Json.write(searcher.snapshot());
+      String inline = state;
+      String key = null;
+      if (state.length() > INLINE_STATE_LIMIT) {
+        key = "state/" + experimentId + "/optimizer-" + (exp.optimizerVersion() + 1) + ".json";
+        s3.put(key, state, "application/json");
+        inline = null;
+      }
+      long t3 = System.nanoTime();
+      SuggestResult result =
+          store.commitSuggestion(
+              experimentId, runId, suggested.get(0), exp.optimizerVersion(), inline, key);
+      LOG.debug(
+          "suggest {} try {}: load {} ms, runs {} ms, searcher {} ms, commit {} ms: {}",
+          runId,
+          i + 1,
+          (t1 - t0) / 1_000_000,
+          (t2 - t1) / 1_000_000,
+          (t3 - t2) / 1_000_000,
+          (System.nanoTime() - t3) / 1_000_000,
+          result);
+      if (result == SuggestResult.COMMITTED) {
+        return suggested.get(0);
+      }
+      // ALREADY_SUGGESTED or CONFLICT: read again.
+    }
+    throw new IllegalStateException(
+        "suggestion for " + runId + " kept conflicting with concurrent runs; the task retries");
+  }
+
+  private Searcher load(ExperimentRecord exp) {
+    String state = exp.optimizerState();
+    if (state == null && exp.optimizerStateKey() != null) {
+      state =
+          s3.get(exp.optimizerStateKey())
+              .orElseThrow(
+                  () ->
+                      new IllegalStateException(
+                          "optimizer state " + exp.optimizerStateKey() + " is missing from S3"));
+    }
+    if (state == null) {
+      return searchers.create(exp.plan());
+    }
+    return searchers.restore(Json.read(state, SearcherState.class), exp.plan());
+  }
+}

@@ -1,0 +1,100 @@
+package dev.orchestra.local;
+
+import java.net.URI;
+import java.time.Duration;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sfn.SfnClient;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+/**
+ * SDK clients for the local runtime's own use (creating resources, polling, carrying results) and
+ * for tests: pointed at the router, dummy credentials, path-style S3. Close it to close them all.
+ */
+public final class LocalAwsClients implements AutoCloseable {
+  private final SdkHttpClient http;
+  private final StaticCredentialsProvider credentials =
+      StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"));
+  private final URI endpoint;
+  private final Region region;
+  private final DynamoDbClient dynamo;
+  private final SqsClient sqs;
+  private final S3Client s3;
+  private final SfnClient sfn;
+
+  public LocalAwsClients(String endpoint, String region) {
+    this.endpoint = URI.create(endpoint);
+    this.region = Region.of(region);
+    this.http =
+        UrlConnectionHttpClient.builder()
+            .connectionTimeout(Duration.ofSeconds(5))
+            .socketTimeout(Duration.ofSeconds(60))
+            .build();
+    ClientOverrideConfiguration overrides =
+        ClientOverrideConfiguration.builder().apiCallTimeout(Duration.ofSeconds(90)).build();
+    this.dynamo =
+        DynamoDbClient.builder()
+            .httpClient(http)
+            .endpointOverride(this.endpoint)
+            .region(this.region)
+            .credentialsProvider(credentials)
+            .overrideConfiguration(overrides)
+            .build();
+    this.sqs =
+        SqsClient.builder()
+            .httpClient(http)
+            .endpointOverride(this.endpoint)
+            .region(this.region)
+            .credentialsProvider(credentials)
+            .overrideConfiguration(overrides)
+            .build();
+    this.s3 =
+        S3Client.builder()
+            .httpClient(http)
+            .endpointOverride(this.endpoint)
+            .region(this.region)
+            .credentialsProvider(credentials)
+            .forcePathStyle(true)
+            .overrideConfiguration(overrides)
+            .build();
+    this.sfn =
+        SfnClient.builder()
+            .httpClient(http)
+            .endpointOverride(this.endpoint)
+            .region(this.region)
+            .credentialsProvider(credentials)
+            .overrideConfiguration(overrides)
+            .build();
+  }
+
+  public DynamoDbClient dynamo() {
+    return dynamo;
+  }
+
+  public SqsClient sqs() {
+    return sqs;
+  }
+
+  public S3Client s3() {
+    return s3;
+  }
+
+  public SfnClient sfn() {
+    return sfn;
+  }
+
+  @Override
+  public void close() {
+    dynamo.close();
+    sqs.close();
+    s3.close();
+    sfn.close();
+    http.close();
+  }
+}

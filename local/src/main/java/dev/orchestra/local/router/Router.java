@@ -1,0 +1,247 @@
+package dev.orchestra.local.router;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The local runtime's AWS endpoint, on loopback. It serves Lambda {@code Invoke} in-process (the
+ * handler from the {@link LambdaInvoker}), answers the calls its {@link GapFiller}s cover, and
+ * forwards every other request to moto unchanged. Requests run concurrently on a thread pool.
+ *
+ * <p>{@code GET /_orchestra/health} answers 200 once the runtime marked itself ready, 503 before.
+ * {@link #restart()} rebinds the same port, as a restarted runtime would.
+ */
+public final class Router implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Router.class);
+  private static final Pattern INVOKE =
+      Pattern.compile("^/2015-03-31/functions/([^/]+)/invocations/?$");
+  public static final String HEALTH_PATH = "/_orchestra/health";
+
+  private final int port;
+  private final LambdaInvoker invoker;
+  private final List<GapFiller> gapFillers;
+  private final MotoForwarder moto;
+  private final ExecutorService pool;
+  private volatile HttpServer server;
+  private volatile boolean ready;
+  private volatile int boundPort;
+
+  /**
+   * @param port the port to listen on (0 picks one; {@link #port()} tells which)
+   * @param motoPort where moto listens
+   */
+  public Router(int port, int motoPort, LambdaInvoker invoker, List<GapFiller> gapFillers) {
+    this.port = port;
+    this.invoker = invoker;
+    this.gapFillers = List.copyOf(gapFillers);
+    this.moto = new MotoForwarder(motoPort);
+    AtomicInteger n = new AtomicInteger();
+    this.pool =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "router-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  public synchronized Router start() throws IOException {
+    if (server != null) {
+      return this;
+    }
+    int wanted = boundPort > 0 ? boundPort : port;
+    HttpServer s = bind(wanted);
+    s.setExecutor(pool);
+    s.createContext("/", this::handle);
+    s.start();
+    server = s;
+    boundPort = s.getAddress().getPort();
+    LOG.info("router listening on {}", url());
+    return this;
+  }
+
+  private static HttpServer bind(int port) throws IOException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (true) {
+      try {
+        return HttpServer.create(
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 256);
+      } catch (BindException e) {
+        if (port == 0 || System.nanoTime() > deadline) {
+          throw new BindException("port " + port + " is in use: " + e.getMessage());
+        }
+        try {
+          Thread.sleep(50); // waiting for the kernel to free the port; no event to wait on
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
+  }
+
+  /** Stops listening; in-flight requests lose their connection (clients retry). */
+  public synchronized void stop() {
+    if (server != null) {
+      server.stop(0);
+      server = null;
+      LOG.info("router stopped");
+    }
+  }
+
+  /** Stops and starts again on the same port. */
+  public void restart() throws IOException {
+    stop();
+    start();
+  }
+
+  @Override
+  public void close() {
+    stop();
+    pool.shutdownNow();
+  }
+
+  public int port() {
+    return boundPort;
+  }
+
+  public String url() {
+    return "http://127.0.0.1:" + boundPort;
+  }
+
+  public void setReady(boolean ready) {
+    this.ready = ready;
+  }
+
+  private void handle(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      byte[] body = exchange.getRequestBody().readAllBytes();
+      String path = exchange.getRequestURI().getRawPath();
+      String method = exchange.getRequestMethod();
+      if (path.equals(HEALTH_PATH)) {
+        respond(exchange, ready ? 200 : 503, "{\"ready\":" + ready + "}");
+        return;
+      }
+      Matcher invoke = INVOKE.matcher(path);
+      if (method.equals("POST") && invoke.matches()) {
+        invoke(exchange, URLDecoder.decode(invoke.group(1), StandardCharsets.UTF_8), body);
+        return;
+      }
+      if (!gapFillers.isEmpty()) {
+        RouterRequest request = toRequest(exchange, body);
+        for (GapFiller filler : gapFillers) {
+          if (filler.handles(request)) {
+            RouterResponse response = filler.handle(request);
+            response.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
+            send(exchange, response.status(), response.body());
+            return;
+          }
+        }
+      }
+      try {
+        moto.forward(exchange, body);
+      } catch (java.net.ConnectException e) {
+        respond(
+            exchange, 502, error("ServiceUnavailable", "moto is not answering: " + e.getMessage()));
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.debug(
+          "request {} {} failed: {}",
+          exchange.getRequestMethod(),
+          exchange.getRequestURI(),
+          e.toString());
+      throw e;
+    }
+  }
+
+  private void invoke(HttpExchange exchange, String function, byte[] payload) throws IOException {
+    String type =
+        Optional.ofNullable(exchange.getRequestHeaders().getFirst("X-Amz-Invocation-Type"))
+            .orElse("RequestResponse");
+    if (type.equals("DryRun")) {
+      send(exchange, 204, new byte[0]);
+      return;
+    }
+    if (type.equals("Event")) {
+      pool.execute(() -> invoker.invoke(function, payload));
+      send(exchange, 202, new byte[0]);
+      return;
+    }
+    Optional<LambdaInvoker.Result> result = invoker.invoke(function, payload);
+    if (result.isEmpty()) {
+      exchange.getResponseHeaders().set("X-Amzn-ErrorType", "ResourceNotFoundException");
+      respond(
+          exchange,
+          404,
+          error(
+              "ResourceNotFoundException",
+              "Function not found: "
+                  + function
+                  + " (the local runtime serves the functions of FunctionCatalog)"));
+      return;
+    }
+    exchange.getResponseHeaders().set("X-Amz-Executed-Version", "$LATEST");
+    if (result.get().failed()) {
+      exchange.getResponseHeaders().set("X-Amz-Function-Error", result.get().functionError());
+    }
+    exchange.getResponseHeaders().set("Content-Type", "application/json");
+    send(exchange, 200, result.get().payload());
+  }
+
+  private static String error(String type, String message) {
+    return "{\"Type\":\"User\",\"__type\":\""
+        + type
+        + "\",\"message\":\""
+        + message.replace("\\", "\\\\").replace("\"", "\\\"")
+        + "\"}";
+  }
+
+  private static RouterRequest toRequest(HttpExchange exchange, byte[] body) {
+    Map<String, List<String>> headers = new LinkedHashMap<>();
+    exchange
+        .getRequestHeaders()
+        .forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), new ArrayList<>(v)));
+    return new RouterRequest(
+        exchange.getRequestMethod(),
+        exchange.getRequestURI().getRawPath(),
+        exchange.getRequestURI().getRawQuery(),
+        headers,
+        body);
+  }
+
+  private static void respond(HttpExchange exchange, int status, String json) throws IOException {
+    exchange.getResponseHeaders().set("Content-Type", "application/json");
+    send(exchange, status, json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static void send(HttpExchange exchange, int status, byte[] body) throws IOException {
+    boolean empty = body.length == 0 || exchange.getRequestMethod().equals("HEAD");
+    exchange.sendResponseHeaders(status, empty ? -1 : body.length);
+    if (!empty) {
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body);
+      }
+    }
+  }
+}

@@ -1,0 +1,194 @@
+"""Starts the moto server for Orchestra's local runtime.
+
+Usage: python3 moto_launcher.py --port PORT [--watch-pid PID]
+
+Before the server starts it patches two things in moto's Step Functions engine:
+
+1. moto < 5.2.3: the second StartExecution in one process fails with HTTP 500 ("cannot pickle
+   '_thread.RLock'") because start_execution deep-copies the state machine together with its running
+   executions and its backend. The copy is only a snapshot of the definition, so (as upstream 5.2.3
+   does) the copy maps the machine's `executions` to an empty list and its `backend` to itself.
+2. The engine's internal boto client (boto_client_for) disables retries. The engine sends its
+   service calls (lambda:invoke, sqs, dynamodb, aws-sdk:*) to MOTO_PORT, which the runtime sets to
+   its router; a router restart would otherwise fail the execution at once with States.Runtime.
+   The patched client uses botocore's standard retry mode with enough attempts to span a restart.
+
+MOTO_PORT must be set by the caller to the router's port; the server's own port is --port.
+"""
+
+import argparse
+import copy
+import logging
+import os
+import sys
+import threading
+import time
+
+RETRY_ATTEMPTS = int(os.environ.get("ORCHESTRA_ENGINE_RETRY_ATTEMPTS", "12"))
+
+
+def _version_tuple(text):
+    parts = []
+    for piece in text.split(".")[:3]:
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        parts.append(int(digits or 0))
+    while len(parts) < 3:
+        parts.append(0)
+    return tuple(parts)
+
+
+def _moto_version():
+    from importlib.metadata import version
+
+    return version("moto")
+
+
+class _SnapshotCopy:
+    """Stands in for the `copy` module inside moto's parser models: deep-copies a state machine as
+    a snapshot of its definition (no executions, the same backend)."""
+
+    def deepcopy(self, obj, memo=None):
+        memo = {} if memo is None else memo
+        executions = getattr(obj, "executions", None)
+        if executions is not None:
+            memo[id(executions)] = []
+        backend = getattr(obj, "backend", None)
+        if backend is not None:
+            memo[id(backend)] = backend
+        return copy.deepcopy(obj, memo)
+
+    def __getattr__(self, name):
+        return getattr(copy, name)
+
+
+def patch_start_execution():
+    if _version_tuple(_moto_version()) >= (5, 2, 3):
+        return False
+    from moto.stepfunctions.parser import models
+
+    models.copy = _SnapshotCopy()
+    return True
+
+
+def patch_engine_client():
+    import boto3
+    from botocore.config import Config
+    from moto.core.models import botocore_stubber
+    from moto.settings import moto_server_port
+    from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import (
+        TimeoutSeconds,
+    )
+    from moto.stepfunctions.parser.asl.utils import boto_client as module
+
+    original = module.boto_client_for
+    local = threading.local()
+
+    def boto_client_for(region, service, state_credentials=None):
+        # Building a client costs more than the call it makes: keep one per (region, service,
+        # endpoint) per thread. Per thread (the engine runs each execution in its own) rather
+        # than shared, so each execution keeps its own standard-mode retry quota.
+        kwargs = {}
+        if not botocore_stubber.enabled:
+            kwargs["endpoint_url"] = f"http://localhost:{moto_server_port()}"
+        key = (region, service, kwargs.get("endpoint_url"))
+        clients = getattr(local, "clients", None)
+        if clients is None:
+            clients = local.clients = {}
+        client = clients.get(key)
+        if client is None:
+            client = clients[key] = _new_client(region, service, kwargs)
+        return client
+
+    def _new_client(region, service, kwargs):
+        return boto3.client(
+            aws_access_key_id="ak",
+            region_name=region,
+            service_name=service,
+            aws_secret_access_key="sk",
+            config=Config(
+                parameter_validation=False,
+                retries={"mode": "standard", "total_max_attempts": RETRY_ATTEMPTS},
+                connect_timeout=5,
+                read_timeout=TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS,
+            ),
+            **kwargs,
+        )
+
+    module.boto_client_for = boto_client_for
+    # Engine modules imported later bind the patched function; those already imported hold the
+    # original through `from ... import boto_client_for`: rebind them.
+    for name, loaded in list(sys.modules.items()):
+        if name.startswith("moto.stepfunctions") and loaded is not None:
+            if getattr(loaded, "boto_client_for", None) is original:
+                loaded.boto_client_for = boto_client_for
+    return True
+
+
+def _watch(pid):
+    while True:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            os._exit(0)
+        except PermissionError:
+            pass
+        time.sleep(1)
+
+
+def patch_dynamodb_atomicity():
+    """Serializes DynamoDB calls. moto 5.2.1's transact_write_items backs up whole tables with
+    deepcopy and rolls a cancelled transaction back by swapping the copies in; its server is
+    threaded, so that rollback can erase a concurrent request's write. The experiment store's
+    invariants (running <= bandwidth, issued <= budget) rest on transactions being atomic."""
+    import functools
+
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+    names = ("transact_write_items", "put_item", "update_item", "delete_item", "get_item",
+             "query", "scan", "batch_get_item", "transact_get_items")
+    for name in names:
+        original = getattr(DynamoDBBackend, name, None)
+        if original is None:
+            continue
+
+        def wrap(f):
+            @functools.wraps(f)
+            def locked(*a, **kw):
+                with lock:
+                    return f(*a, **kw)
+            return locked
+
+        setattr(DynamoDBBackend, name, wrap(original))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--watch-pid", type=int, default=0)
+    args = parser.parse_args()
+    if not os.environ.get("MOTO_PORT"):
+        sys.exit("moto_launcher: set MOTO_PORT to the router's port")
+
+    patched = patch_start_execution()
+    patch_engine_client()
+    patch_dynamodb_atomicity()
+    print(
+        f"moto_launcher: moto {_moto_version()}, start_execution fix "
+        f"{'applied' if patched else 'not needed'}, engine retries {RETRY_ATTEMPTS}, "
+        f"engine calls go to port {os.environ['MOTO_PORT']}",
+        flush=True,
+    )
+    # One log line per request would grow moto.log without bound; keep warnings and errors.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    if args.watch_pid:
+        threading.Thread(target=_watch, args=(args.watch_pid,), daemon=True).start()
+
+    from moto.server import main as server_main
+
+    server_main(["-H", args.host, "-p", str(args.port)])
+
+
+if __name__ == "__main__":
+    main()
