@@ -140,7 +140,8 @@ public final class LoopContext implements AutoCloseable {
         store(),
         new SuggestService(store(), s3(), SuggestService.SearcherFactory.DEFAULT),
         this::dispatcher,
-        completion());
+        completion(),
+        sfn());
   }
 
   public ResultsService results() {

@@ -1,17 +1,12 @@
 package dev.orchestra.functions.results;
 
-import dev.orchestra.functions.Json;
 import dev.orchestra.functions.aws.StepFunctions;
 import dev.orchestra.functions.store.DynamoDbExperimentStore;
 import dev.orchestra.functions.store.RunRecord;
 import dev.orchestra.shared.experiment.ExperimentIds;
 import dev.orchestra.shared.run.ResultMessage;
-import dev.orchestra.shared.run.RunFailedException;
-import dev.orchestra.shared.run.RunLostException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,19 +52,8 @@ public class ResultsService {
     if (m.kind() == ResultMessage.Kind.HEARTBEAT) {
       store.touchHeartbeat(m.experimentId(), m.runId(), m.attempt());
       delivered = sfn.heartbeat(run.token());
-    } else if (m.exitCode() == null) {
-      // The carrier saw its process vanish without an exit (the runtime died): lost, retried.
-      delivered =
-          sfn.failure(run.token(), RunLostException.NAME, cause(m, "the run's process was lost"));
-    } else if (m.exitCode() == 0) {
-      Map<String, Object> out = new LinkedHashMap<>();
-      out.put("exitCode", 0);
-      out.put("metrics", m.metrics());
-      out.put("outputTail", m.outputTail());
-      delivered = sfn.success(run.token(), Json.write(out));
     } else {
-      delivered =
-          sfn.failure(run.token(), RunFailedException.NAME, cause(m, "exit " + m.exitCode()));
+      delivered = TaskOutcome.deliver(sfn, run.token(), m.exitCode(), m.metrics(), m.outputTail());
     }
     if (m.kind() == ResultMessage.Kind.RESULT) {
       LOG.info("result of {} attempt {} delivered: {}", m.runId(), m.attempt(), delivered);
@@ -111,19 +95,5 @@ public class ResultsService {
   private static boolean sameSecret(String a, String b) {
     return MessageDigest.isEqual(
         a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static String cause(ResultMessage m, String message) {
-    Map<String, Object> c = new LinkedHashMap<>();
-    c.put("errorMessage", message);
-    c.put("exitCode", m.exitCode());
-    c.put("metrics", m.metrics());
-    String tail = m.outputTail();
-    // Step Functions caps a cause at 32,768 characters.
-    if (tail != null && tail.length() > 16_000) {
-      tail = tail.substring(tail.length() - 16_000);
-    }
-    c.put("outputTail", tail);
-    return Json.write(c);
   }
 }

@@ -1,6 +1,8 @@
 package dev.orchestra.functions.run;
 
 import dev.orchestra.functions.Json;
+import dev.orchestra.functions.aws.StepFunctions;
+import dev.orchestra.functions.results.TaskOutcome;
 import dev.orchestra.functions.store.DynamoDbExperimentStore;
 import dev.orchestra.functions.store.DynamoDbExperimentStore.Outcome;
 import dev.orchestra.functions.store.ExperimentRecord;
@@ -39,16 +41,19 @@ public class RunService {
   private final SuggestService suggest;
   private final Function<String, WorkloadDispatcher> dispatchers;
   private final RunCompletion completion;
+  private final StepFunctions sfn;
 
   public RunService(
       DynamoDbExperimentStore store,
       SuggestService suggest,
       Function<String, WorkloadDispatcher> dispatchers,
-      RunCompletion completion) {
+      RunCompletion completion,
+      StepFunctions sfn) {
     this.store = store;
     this.suggest = suggest;
     this.dispatchers = dispatchers;
     this.completion = completion;
+    this.sfn = sfn;
   }
 
   /**
@@ -66,15 +71,31 @@ public class RunService {
         store.run(experimentId, runId).orElseThrow(() -> new ExperimentNotFoundException(runId));
     Map<String, Object> assignments = suggest.assignmentsFor(exp, before);
     long suggested = System.nanoTime();
-    // A retried invocation of the same attempt keeps its nonce: its Job may exist already.
-    String nonce =
-        before.attempt() == attempt && before.nonce() != null ? before.nonce() : newNonce();
-    store
-        .startAttempt(experimentId, runId, attempt, nonce, token)
-        .orElseThrow(
-            () ->
-                new DispatchFailedException(
-                    "run " + runId + " is no longer at attempt " + attempt + "; nothing started"));
+    // The attempt's nonce is minted once: the store keeps the first one written, so a retried or
+    // concurrent invocation of the same attempt uses the nonce its Job was (or will be) made with.
+    RunRecord started =
+        store
+            .startAttempt(experimentId, runId, attempt, newNonce(), token)
+            .orElseThrow(
+                () ->
+                    new DispatchFailedException(
+                        "run "
+                            + runId
+                            + " is no longer at attempt "
+                            + attempt
+                            + "; nothing started"));
+    String nonce = started.nonce();
+    if (before.attempt() == attempt
+        && before.resultAttempt() != null
+        && before.resultAttempt() == attempt) {
+      // The engine invoked Dispatch again for an attempt whose carrier already reported (it
+      // retried the invocation across a router restart, after the result had been delivered to
+      // the task). The workload has finished: hand its outcome to this task instead of waiting.
+      boolean delivered =
+          TaskOutcome.deliver(sfn, token, before.exitCode(), before.metrics(), before.outputTail());
+      LOG.info("{} already reported; outcome re-delivered: {}", runId, delivered);
+      return;
+    }
     ExperimentPlan plan = exp.plan();
     Workload workload =
         new Workload(

@@ -406,7 +406,7 @@ public final class DynamoDbExperimentStore {
                       b.tableName(table)
                           .key(runKey(experimentId, runId))
                           .updateExpression(
-                              "SET #s = :running, nonce = :nonce, #t = :t, startedAt = :now")
+                              "SET #s = :running, nonce = if_not_exists(nonce, :nonce), #t = :t, startedAt = :now")
                           .conditionExpression(
                               "attribute_exists(pk) AND attempt = :a AND #s IN (:pending, :running)")
                           .expressionAttributeNames(Map.of("#s", "status", "#t", "token"))

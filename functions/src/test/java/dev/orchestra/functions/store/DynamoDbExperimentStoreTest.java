@@ -100,6 +100,23 @@ class DynamoDbExperimentStoreTest {
   }
 
   @Test
+  void startAttempt_twice_keepsTheFirstNonce_andTakesTheLatestToken() {
+    ExperimentRecord e = newExperiment(1, 1, 1);
+    String run = ExperimentIds.runId(e.id(), 1);
+    store.issueRun(e.id(), run, 1);
+    RunRecord first = store.startAttempt(e.id(), run, 1, "nonce-a", "token-a").orElseThrow();
+    RunRecord again = store.startAttempt(e.id(), run, 1, "nonce-b", "token-b").orElseThrow();
+    assertThat(first.nonce()).isEqualTo("nonce-a");
+    assertThat(again.nonce())
+        .as("a repeated Dispatch must reuse the Job's nonce")
+        .isEqualTo("nonce-a");
+    assertThat(again.token()).isEqualTo("token-b");
+    assertThat(store.startAttempt(e.id(), run, 2, "nonce-c", "token-c"))
+        .as("an attempt the run is not at")
+        .isEmpty();
+  }
+
+  @Test
   void finishRun_recordsOneObservation_evenWhenRepeated() {
     ExperimentRecord e = newExperiment(1, 1, 1);
     String run = ExperimentIds.runId(e.id(), 1);
