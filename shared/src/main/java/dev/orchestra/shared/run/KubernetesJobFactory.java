@@ -95,8 +95,11 @@ public final class KubernetesJobFactory {
    * training process, which may checkpoint) and waits until the command has ended.
    */
   public static String trainingWrapper(String dir) {
-    return "child=\n"
-        + "trap 'kill -TERM \"$child\" 2>/dev/null' TERM INT\n"
+    // A signal can arrive before $! is known (the command may already be printing): the trap
+    // records it, and it is forwarded as soon as the child's pid is.
+    return "child=\nsig=\n"
+        + "trap 'sig=TERM; [ -n \"$child\" ] && kill -TERM \"$child\" 2>/dev/null' TERM\n"
+        + "trap 'sig=INT; [ -n \"$child\" ] && kill -INT \"$child\" 2>/dev/null' INT\n"
         + ": > "
         + dir
         + "/started\n"
@@ -104,6 +107,7 @@ public final class KubernetesJobFactory {
         + dir
         + "/output.log 2>&1 &\n"
         + "child=$!\n"
+        + "[ -n \"$sig\" ] && kill \"-$sig\" \"$child\" 2>/dev/null\n"
         + "wait \"$child\"; code=$?\n"
         + "while kill -0 \"$child\" 2>/dev/null; do wait \"$child\"; code=$?; done\n"
         + "echo \"$code\" > "
