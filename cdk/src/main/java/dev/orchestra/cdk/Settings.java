@@ -18,7 +18,8 @@ public record Settings(
     Optional<String> reporterImage,
     Path root,
     Path lambdaJarDir,
-    boolean nag) {
+    boolean nag,
+    boolean emulator) {
 
   public static final String ENVIRONMENT = "orchestra:environment";
   public static final String ACCOUNT = "orchestra:account";
@@ -27,6 +28,13 @@ public record Settings(
   public static final String REPORTER_IMAGE = "orchestra:reporterImage";
   public static final String LAMBDA_JAR_DIR = "orchestra:lambdaJarDir";
   public static final String NAG = "orchestra:nag";
+
+  /**
+   * {@code true} when deploying to the local emulator (moto): SQS event-source mappings are left
+   * out — moto's CloudFormation skips Lambda aliases, so a mapping on an alias cannot be created,
+   * and its pollers never reach Java (the local runtime polls the queues itself).
+   */
+  public static final String EMULATOR = "orchestra:emulator";
 
   public Settings {
     if (!environment.matches("[a-z][a-z0-9-]{0,19}")) {
@@ -52,7 +60,8 @@ public record Settings(
         text(node, REPORTER_IMAGE),
         root,
         root.resolve(jarDir).normalize(),
-        text(node, NAG).map(Boolean::parseBoolean).orElse(true));
+        text(node, NAG).map(Boolean::parseBoolean).orElse(true),
+        text(node, EMULATOR).map(Boolean::parseBoolean).orElse(false));
   }
 
   /** A physical name: {@code orchestra-intake} becomes {@code <environment>-intake}. */

@@ -27,11 +27,11 @@ import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.iam.Role;
 import software.amazon.awscdk.services.iam.ServicePrincipal;
 import software.amazon.awscdk.services.lambda.Alias;
+import software.amazon.awscdk.services.lambda.CfnEventSourceMapping;
 import software.amazon.awscdk.services.lambda.Code;
 import software.amazon.awscdk.services.lambda.Function;
 import software.amazon.awscdk.services.lambda.Runtime;
 import software.amazon.awscdk.services.lambda.SnapStartConf;
-import software.amazon.awscdk.services.lambda.eventsources.SqsEventSource;
 import software.amazon.awscdk.services.logs.LogGroup;
 import software.amazon.awscdk.services.logs.RetentionDays;
 import software.amazon.awscdk.services.sqs.IQueue;
@@ -55,6 +55,7 @@ public final class WorkflowsStack extends Stack {
   public static final String RUN_HEARTBEAT_TIMEOUT_SECONDS = "600";
 
   private final Map<String, Alias> aliases = new LinkedHashMap<>();
+  private final Map<String, Function> functions = new LinkedHashMap<>();
   private final Map<String, StateMachine> machines = new LinkedHashMap<>();
   private final Map<String, String> machineArns = new LinkedHashMap<>();
 
@@ -93,8 +94,10 @@ public final class WorkflowsStack extends Stack {
       aliases.put(entry.name(), function(settings, data, entry.name(), environment));
     }
 
-    eventSource(data.intakeQueue(), FunctionCatalog.INTAKE, 2);
-    eventSource(data.resultsQueue(), FunctionCatalog.RESULTS, 4);
+    if (!settings.emulator()) {
+      eventSource(data.intakeQueue(), FunctionCatalog.INTAKE, 2);
+      eventSource(data.resultsQueue(), FunctionCatalog.RESULTS, 4);
+    }
 
     for (Definition d : definitions) {
       machines.put(d.name(), stateMachine(settings, d));
@@ -204,6 +207,7 @@ public final class WorkflowsStack extends Stack {
                     "java21 is the newest Java runtime the local emulator (moto 5.2.1) and"
                         + " cfn-lint 1.51 accept; the code targets Java 17.")
                 .build()));
+    functions.put(name, fn);
     return Alias.Builder.create(this, id + "Alias")
         .aliasName(ALIAS)
         .version(fn.getCurrentVersion())
@@ -220,21 +224,37 @@ public final class WorkflowsStack extends Stack {
   private static final List<String> TASK_ACTIONS =
       List.of("states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat");
 
+  /**
+   * An SQS event source on the function's alias, named by the alias ARN built from the function's
+   * ARN (moto's CloudFormation skips aliases, so a Ref to one would not resolve there).
+   */
   private void eventSource(IQueue queue, String function, int maxConcurrency) {
-    aliases
-        .get(function)
-        .addEventSource(
-            SqsEventSource.Builder.create(queue)
-                .batchSize(10)
-                .maxConcurrency(maxConcurrency)
-                .reportBatchItemFailures(true)
-                .build());
+    Function fn = functions.get(function);
+    queue.grantConsumeMessages(fn.getRole());
+    CfnEventSourceMapping mapping =
+        CfnEventSourceMapping.Builder.create(this, camel(function) + "SqsEventSource")
+            .functionName(aliasArn(function))
+            .eventSourceArn(queue.getQueueArn())
+            .batchSize(10)
+            .scalingConfig(
+                CfnEventSourceMapping.ScalingConfigProperty.builder()
+                    .maximumConcurrency(maxConcurrency)
+                    .build())
+            .functionResponseTypes(List.of("ReportBatchItemFailures"))
+            .build();
+    mapping.getNode().addDependency(aliases.get(function));
+    mapping.getNode().addDependency(fn.getRole());
+  }
+
+  /** The alias ARN, built from the function's ARN. */
+  private String aliasArn(String function) {
+    return functions.get(function).getFunctionArn() + ":" + ALIAS;
   }
 
   private StateMachine stateMachine(Settings settings, Definition d) {
     Map<String, String> values = new LinkedHashMap<>();
     FunctionCatalog.ARN_PLACEHOLDERS.forEach(
-        (placeholder, fn) -> values.put(placeholder, aliases.get(fn).getFunctionArn()));
+        (placeholder, fn) -> values.put(placeholder, aliasArn(fn)));
     String physical = machineName(settings, d);
     String id = camel("orchestra-" + d.name()) + "StateMachine";
     LogGroup logs =
@@ -260,7 +280,8 @@ public final class WorkflowsStack extends Stack {
     for (String placeholder : d.placeholders()) {
       String fn = FunctionCatalog.ARN_PLACEHOLDERS.get(placeholder);
       if (fn != null) {
-        aliases.get(fn).grantInvoke(sm);
+        sm.addToRolePolicy(allow(List.of("lambda:InvokeFunction"), List.of(aliasArn(fn))));
+        sm.getNode().addDependency(aliases.get(fn));
       }
     }
     NagSuppressions.addResourceSuppressions(
@@ -271,7 +292,7 @@ public final class WorkflowsStack extends Stack {
                 .reason(
                     "CloudWatch Logs delivery and X-Ray trace APIs support no resource-level"
                         + " permissions (Resource *), as Step Functions' logging and tracing need;"
-                        + " alias invocation grants cover the alias's versions (:*).")
+                        + " functions are invoked by their exact alias ARNs.")
                 .build()),
         true);
     CfnOutput.Builder.create(this, id + "Arn").value(sm.getStateMachineArn()).build();

@@ -216,7 +216,7 @@ class StacksTest {
     for (Map<String, Object> sm : t.findResources("AWS::StepFunctions::StateMachine").values()) {
       String definition =
           String.valueOf(((Map<?, ?>) sm.get("Properties")).get("DefinitionString"));
-      assertThat(definition).doesNotContain("${").contains("Alias");
+      assertThat(definition).doesNotContain("${").contains(":" + WorkflowsStack.ALIAS + "\"");
     }
     for (String name : List.of("orchestra-experiment", "orchestra-run")) {
       t.hasResourceProperties(
