@@ -99,7 +99,7 @@ public final class LoopContext implements AutoCloseable {
 
   public synchronized StepFunctions sfn() {
     if (sfn == null) {
-      sfn = new StepFunctions(aws.sfn());
+      sfn = new StepFunctions(aws::sfn);
     }
     return sfn;
   }

@@ -88,4 +88,10 @@ public final class EnvVars {
   public static final String AWS_ACCESS_KEY_ID = "AWS_ACCESS_KEY_ID";
 
   public static final String AWS_SECRET_ACCESS_KEY = "AWS_SECRET_ACCESS_KEY";
+
+  /**
+   * The {@code FunctionCatalog} name a deployed Lambda function serves; the stack sets it, and the
+   * one Lambda entry class builds that catalog entry's handler.
+   */
+  public static final String FUNCTION = "ORCHESTRA_FUNCTION";
 }

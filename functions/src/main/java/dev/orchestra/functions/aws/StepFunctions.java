@@ -1,5 +1,6 @@
 package dev.orchestra.functions.aws;
 
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.sfn.SfnClient;
@@ -15,16 +16,24 @@ import software.amazon.awssdk.services.sfn.model.TaskTimedOutException;
  */
 public class StepFunctions {
   private static final Logger LOG = LoggerFactory.getLogger(StepFunctions.class);
-  private final SfnClient sfn;
+  private final Supplier<SfnClient> client;
 
   public StepFunctions(SfnClient sfn) {
-    this.sfn = sfn;
+    this(() -> sfn);
+  }
+
+  /**
+   * With the client built on the first call: a function that never calls Step Functions pays
+   * nothing.
+   */
+  public StepFunctions(Supplier<SfnClient> client) {
+    this.client = client;
   }
 
   /** Starts {@code name}; true when this call started it, false when it existed. */
   public boolean start(String stateMachineArn, String name, String input) {
     try {
-      sfn.startExecution(b -> b.stateMachineArn(stateMachineArn).name(name).input(input));
+      client.get().startExecution(b -> b.stateMachineArn(stateMachineArn).name(name).input(input));
       return true;
     } catch (ExecutionAlreadyExistsException exists) {
       return false;
@@ -32,16 +41,18 @@ public class StepFunctions {
   }
 
   public boolean success(String token, String output) {
-    return closed(() -> sfn.sendTaskSuccess(b -> b.taskToken(token).output(output)), "success");
+    return closed(
+        () -> client.get().sendTaskSuccess(b -> b.taskToken(token).output(output)), "success");
   }
 
   public boolean failure(String token, String error, String cause) {
     return closed(
-        () -> sfn.sendTaskFailure(b -> b.taskToken(token).error(error).cause(cause)), "failure");
+        () -> client.get().sendTaskFailure(b -> b.taskToken(token).error(error).cause(cause)),
+        "failure");
   }
 
   public boolean heartbeat(String token) {
-    return closed(() -> sfn.sendTaskHeartbeat(b -> b.taskToken(token)), "heartbeat");
+    return closed(() -> client.get().sendTaskHeartbeat(b -> b.taskToken(token)), "heartbeat");
   }
 
   private static boolean closed(Runnable call, String what) {

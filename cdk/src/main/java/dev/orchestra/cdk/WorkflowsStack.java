@@ -1,0 +1,342 @@
+package dev.orchestra.cdk;
+
+import dev.orchestra.cdk.Definitions.Definition;
+import dev.orchestra.cdk.FunctionSpecs.Access;
+import dev.orchestra.cdk.FunctionSpecs.Spec;
+import dev.orchestra.functions.FunctionCatalog;
+import dev.orchestra.shared.EnvVars;
+import io.github.cdklabs.cdknag.NagPackSuppression;
+import io.github.cdklabs.cdknag.NagSuppressions;
+import io.github.cdklabs.cdknag.RegexAppliesTo;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awscdk.Annotations;
+import software.amazon.awscdk.ArnComponents;
+import software.amazon.awscdk.ArnFormat;
+import software.amazon.awscdk.CfnOutput;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.RemovalPolicy;
+import software.amazon.awscdk.Stack;
+import software.amazon.awscdk.StackProps;
+import software.amazon.awscdk.services.iam.Effect;
+import software.amazon.awscdk.services.iam.PolicyStatement;
+import software.amazon.awscdk.services.iam.Role;
+import software.amazon.awscdk.services.iam.ServicePrincipal;
+import software.amazon.awscdk.services.lambda.Alias;
+import software.amazon.awscdk.services.lambda.CfnEventSourceMapping;
+import software.amazon.awscdk.services.lambda.Code;
+import software.amazon.awscdk.services.lambda.Function;
+import software.amazon.awscdk.services.lambda.Runtime;
+import software.amazon.awscdk.services.lambda.SnapStartConf;
+import software.amazon.awscdk.services.logs.LogGroup;
+import software.amazon.awscdk.services.logs.RetentionDays;
+import software.amazon.awscdk.services.sqs.IQueue;
+import software.amazon.awscdk.services.stepfunctions.DefinitionBody;
+import software.amazon.awscdk.services.stepfunctions.LogLevel;
+import software.amazon.awscdk.services.stepfunctions.LogOptions;
+import software.amazon.awscdk.services.stepfunctions.StateMachine;
+import software.amazon.awscdk.services.stepfunctions.StateMachineType;
+import software.constructs.Construct;
+
+/**
+ * The Java functions of {@link FunctionCatalog} (one role each, SnapStart on a published version
+ * behind the alias {@value #ALIAS}), their SQS event sources, and one state machine per {@code
+ * statemachines/*.asl.json} that calls the functions through their alias ARNs.
+ */
+public final class WorkflowsStack extends Stack {
+  public static final String ALIAS = "live";
+  public static final String HANDLER = "dev.orchestra.functions.LambdaEntry::handleRequest";
+
+  /** Ten missed heartbeats (every 60 s) fail an attempt, as in the local runtime's plan. */
+  public static final String RUN_HEARTBEAT_TIMEOUT_SECONDS = "600";
+
+  private final Map<String, Alias> aliases = new LinkedHashMap<>();
+  private final Map<String, Function> functions = new LinkedHashMap<>();
+  private final Map<String, StateMachine> machines = new LinkedHashMap<>();
+  private final Map<String, String> machineArns = new LinkedHashMap<>();
+
+  public WorkflowsStack(
+      Construct scope, String id, StackProps props, Settings settings, DataStack data) {
+    super(scope, id, props);
+    List<Definition> definitions = Definitions.load(settings.root().resolve("statemachines"));
+    // Machine ARNs are built from their names, so functions can name them without a dependency
+    // cycle (the machines depend on the functions' aliases).
+    for (Definition d : definitions) {
+      machineArns.put(
+          d.name(),
+          formatArn(
+              ArnComponents.builder()
+                  .service("states")
+                  .resource("stateMachine")
+                  .resourceName(machineName(settings, d))
+                  .arnFormat(ArnFormat.COLON_RESOURCE_NAME)
+                  .build()));
+    }
+
+    Map<String, String> environment = new LinkedHashMap<>();
+    environment.put(EnvVars.TABLE, data.table().getTableName());
+    environment.put(EnvVars.BUCKET, data.bucket().getBucketName());
+    environment.put(EnvVars.RESULTS_QUEUE_URL, data.resultsQueue().getQueueUrl());
+    environment.put(EnvVars.RUN_HEARTBEAT_TIMEOUT_SECONDS, RUN_HEARTBEAT_TIMEOUT_SECONDS);
+    for (Definition d : definitions) {
+      environment.put(d.arnEnvVar(), machineArns.get(d.name()));
+    }
+    settings.defaultCluster().ifPresent(c -> environment.put(EnvVars.DEFAULT_CLUSTER, c));
+    settings.reporterImage().ifPresent(i -> environment.put(EnvVars.REPORTER_IMAGE, i));
+    // Tiered compilation stopped at C1: the usual cold-start setting for short Java functions.
+    environment.put("JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1");
+
+    for (FunctionCatalog.Entry entry : FunctionCatalog.all()) {
+      aliases.put(entry.name(), function(settings, data, entry.name(), environment));
+    }
+
+    if (!settings.emulator()) {
+      eventSource(data.intakeQueue(), FunctionCatalog.INTAKE, 2);
+      eventSource(data.resultsQueue(), FunctionCatalog.RESULTS, 4);
+    }
+
+    for (Definition d : definitions) {
+      machines.put(d.name(), stateMachine(settings, d));
+    }
+  }
+
+  private Alias function(
+      Settings settings, DataStack data, String name, Map<String, String> environment) {
+    Spec spec = FunctionSpecs.of(name);
+    String physical = settings.physicalName(name);
+    String id = camel(name);
+    LogGroup logs =
+        LogGroup.Builder.create(this, id + "Logs")
+            .logGroupName("/aws/lambda/" + physical)
+            .retention(RetentionDays.ONE_MONTH)
+            .removalPolicy(RemovalPolicy.DESTROY)
+            .build();
+    Role role =
+        Role.Builder.create(this, id + "Role")
+            .assumedBy(new ServicePrincipal("lambda.amazonaws.com"))
+            .description("Function " + physical + ": only the calls its code makes")
+            .build();
+    role.addToPolicy(
+        allow(
+            List.of("logs:CreateLogStream", "logs:PutLogEvents"), List.of(logs.getLogGroupArn())));
+    for (Access access : spec.access()) {
+      switch (access) {
+        case TABLE ->
+            role.addToPolicy(
+                allow(
+                    List.of(
+                        "dynamodb:GetItem",
+                        "dynamodb:PutItem",
+                        "dynamodb:UpdateItem",
+                        "dynamodb:Query",
+                        "dynamodb:ConditionCheckItem"),
+                    List.of(data.table().getTableArn())));
+        case BUCKET_READ -> {
+          role.addToPolicy(
+              allow(List.of("s3:GetObject"), List.of(data.bucket().arnForObjects("*"))));
+        }
+        case BUCKET_WRITE -> {
+          role.addToPolicy(
+              allow(List.of("s3:PutObject"), List.of(data.bucket().arnForObjects("*"))));
+        }
+        case START_EXPERIMENT ->
+            role.addToPolicy(
+                allow(List.of("states:StartExecution"), List.of(machineArns.get("experiment"))));
+        case START_RUN ->
+            role.addToPolicy(
+                allow(List.of("states:StartExecution"), List.of(machineArns.get("run"))));
+        case TASK_EXPERIMENT ->
+            role.addToPolicy(allow(TASK_ACTIONS, List.of(machineArns.get("experiment"))));
+        case TASK_RUN -> role.addToPolicy(allow(TASK_ACTIONS, List.of(machineArns.get("run"))));
+        case EKS_DESCRIBE -> {
+          role.addToPolicy(
+              allow(
+                  List.of("eks:DescribeCluster"),
+                  List.of(
+                      formatArn(
+                          ArnComponents.builder()
+                              .service("eks")
+                              .resource("cluster")
+                              .resourceName("*")
+                              .build()))));
+        }
+        default -> throw new IllegalStateException("unhandled access " + access);
+      }
+    }
+    Map<String, String> env = new LinkedHashMap<>(environment);
+    env.put(EnvVars.FUNCTION, name);
+    Function fn =
+        Function.Builder.create(this, id)
+            .functionName(physical)
+            .description("Orchestra " + name + " (FunctionCatalog)")
+            .runtime(Runtime.JAVA_21)
+            .handler(HANDLER)
+            .code(Code.fromAsset(jar(settings, spec.group()).toString()))
+            .memorySize(spec.memoryMb())
+            .timeout(Duration.seconds(spec.timeoutSeconds()))
+            .role(role)
+            .logGroup(logs)
+            .environment(env)
+            .snapStart(SnapStartConf.ON_PUBLISHED_VERSIONS)
+            .build();
+    // The alias publishes the version SnapStart snapshots.
+    Annotations.of(fn)
+        .acknowledgeWarning(
+            "@aws-cdk/aws-lambda:snapStartRequirePublish",
+            "currentVersion is published and the alias " + ALIAS + " points at it");
+    List<NagPackSuppression> suppressions = new ArrayList<>();
+    suppressions.add(
+        NagPackSuppression.builder()
+            .id("AwsSolutions-IAM5")
+            .reason(
+                "Log streams are created at run time under the function's own log group (:*);"
+                    + " bucket objects have run-time keys; EKS target clusters are the user's.")
+            .appliesTo(List.of(OBJECT_WILDCARDS))
+            .build());
+    NagSuppressions.addResourceSuppressions(role, suppressions, true);
+    NagSuppressions.addResourceSuppressions(
+        fn,
+        List.of(
+            NagPackSuppression.builder()
+                .id("AwsSolutions-L1")
+                .reason(
+                    "java21 is the newest Java runtime the local emulator (moto 5.2.1) and"
+                        + " cfn-lint 1.51 accept; the code targets Java 17.")
+                .build()));
+    functions.put(name, fn);
+    return Alias.Builder.create(this, id + "Alias")
+        .aliasName(ALIAS)
+        .version(fn.getCurrentVersion())
+        .build();
+  }
+
+  /**
+   * Wildcards allowed by a suppression: only a resource's sub-resources ({@code arn/*}, {@code
+   * arn:*}), never a bare {@code *} or an action wildcard.
+   */
+  static final RegexAppliesTo OBJECT_WILDCARDS =
+      RegexAppliesTo.builder().regex("/^Resource::.+[^:](\\/\\*|:\\*)$/g").build();
+
+  private static final List<String> TASK_ACTIONS =
+      List.of("states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat");
+
+  /**
+   * An SQS event source on the function's alias, named by the alias ARN built from the function's
+   * ARN (moto's CloudFormation skips aliases, so a Ref to one would not resolve there).
+   */
+  private void eventSource(IQueue queue, String function, int maxConcurrency) {
+    Function fn = functions.get(function);
+    queue.grantConsumeMessages(fn.getRole());
+    CfnEventSourceMapping mapping =
+        CfnEventSourceMapping.Builder.create(this, camel(function) + "SqsEventSource")
+            .functionName(aliasArn(function))
+            .eventSourceArn(queue.getQueueArn())
+            .batchSize(10)
+            .scalingConfig(
+                CfnEventSourceMapping.ScalingConfigProperty.builder()
+                    .maximumConcurrency(maxConcurrency)
+                    .build())
+            .functionResponseTypes(List.of("ReportBatchItemFailures"))
+            .build();
+    mapping.getNode().addDependency(aliases.get(function));
+    mapping.getNode().addDependency(fn.getRole());
+  }
+
+  /** The alias ARN, built from the function's ARN. */
+  private String aliasArn(String function) {
+    return functions.get(function).getFunctionArn() + ":" + ALIAS;
+  }
+
+  private StateMachine stateMachine(Settings settings, Definition d) {
+    Map<String, String> values = new LinkedHashMap<>();
+    FunctionCatalog.ARN_PLACEHOLDERS.forEach(
+        (placeholder, fn) -> values.put(placeholder, aliasArn(fn)));
+    String physical = machineName(settings, d);
+    String id = camel("orchestra-" + d.name()) + "StateMachine";
+    LogGroup logs =
+        LogGroup.Builder.create(this, id + "Logs")
+            .logGroupName("/aws/vendedlogs/states/" + physical)
+            .retention(RetentionDays.ONE_MONTH)
+            .removalPolicy(RemovalPolicy.DESTROY)
+            .build();
+    StateMachine sm =
+        StateMachine.Builder.create(this, id)
+            .stateMachineName(physical)
+            .stateMachineType(StateMachineType.STANDARD)
+            .definitionBody(DefinitionBody.fromString(Definitions.substitute(d, values)))
+            .logs(
+                LogOptions.builder()
+                    .destination(logs)
+                    .level(LogLevel.ALL)
+                    .includeExecutionData(true)
+                    .build())
+            .tracingEnabled(true)
+            .build();
+    // An ASL file gets no automatic grants: invoke exactly the functions it names.
+    for (String placeholder : d.placeholders()) {
+      String fn = FunctionCatalog.ARN_PLACEHOLDERS.get(placeholder);
+      if (fn != null) {
+        sm.addToRolePolicy(allow(List.of("lambda:InvokeFunction"), List.of(aliasArn(fn))));
+        sm.getNode().addDependency(aliases.get(fn));
+      }
+    }
+    NagSuppressions.addResourceSuppressions(
+        sm,
+        List.of(
+            NagPackSuppression.builder()
+                .id("AwsSolutions-IAM5")
+                .reason(
+                    "CloudWatch Logs delivery and X-Ray trace APIs support no resource-level"
+                        + " permissions (Resource *), as Step Functions' logging and tracing need;"
+                        + " functions are invoked by their exact alias ARNs.")
+                .build()),
+        true);
+    CfnOutput.Builder.create(this, id + "Arn").value(sm.getStateMachineArn()).build();
+    return sm;
+  }
+
+  private static String machineName(Settings settings, Definition d) {
+    return settings.physicalName("orchestra-" + d.name());
+  }
+
+  private static Path jar(Settings settings, String group) {
+    Path jar = settings.lambdaJarDir().resolve(FunctionSpecs.jarName(group));
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException(
+          jar
+              + " is missing: build the Lambda jars first with `mvn -B -Plambda -pl functions -am"
+              + " package -DskipTests` (or set context "
+              + Settings.LAMBDA_JAR_DIR
+              + ")");
+    }
+    return jar;
+  }
+
+  private static PolicyStatement allow(List<String> actions, List<String> resources) {
+    return PolicyStatement.Builder.create()
+        .effect(Effect.ALLOW)
+        .actions(actions)
+        .resources(resources)
+        .build();
+  }
+
+  private static String camel(String name) {
+    StringBuilder out = new StringBuilder();
+    for (String part : name.split("-")) {
+      out.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1));
+    }
+    return out.toString();
+  }
+
+  public Map<String, Alias> aliases() {
+    return aliases;
+  }
+
+  public Map<String, StateMachine> machines() {
+    return machines;
+  }
+}

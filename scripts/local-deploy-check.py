@@ -1,0 +1,47 @@
+"""Proves the deployed stacks and their resources exist in the emulator (AWS_ENDPOINT_URL)."""
+import sys
+
+import boto3
+
+stacks = sys.argv[1:]
+cf = boto3.client("cloudformation")
+failed = []
+for name in stacks:
+    status = cf.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"]
+    print(f"stack {name}: {status}")
+    if status != "CREATE_COMPLETE" and status != "UPDATE_COMPLETE":
+        failed.append(f"stack {name} is {status}")
+
+expect = {
+    "tables": (["orchestra-experiments"], boto3.client("dynamodb").list_tables()["TableNames"]),
+    "queues": (
+        ["orchestra-intake", "orchestra-intake-dlq", "orchestra-results", "orchestra-results-dlq"],
+        [u.rsplit("/", 1)[1] for u in boto3.client("sqs").list_queues().get("QueueUrls", [])],
+    ),
+    "buckets": (
+        ["orchestra-123456789012-us-east-1"],
+        [b["Name"] for b in boto3.client("s3").list_buckets()["Buckets"]],
+    ),
+}
+if "OrchestraWorkflows" in stacks:
+    expect["functions"] = (
+        [
+            "orchestra-intake", "orchestra-prepare", "orchestra-wait-until-done",
+            "orchestra-finalize", "orchestra-dispatch", "orchestra-record",
+            "orchestra-record-failure", "orchestra-results",
+        ],
+        [f["FunctionName"] for f in boto3.client("lambda").list_functions()["Functions"]],
+    )
+    expect["state machines"] = (
+        ["orchestra-experiment", "orchestra-run"],
+        [m["name"] for m in boto3.client("stepfunctions").list_state_machines()["stateMachines"]],
+    )
+for kind, (wanted, found) in expect.items():
+    missing = sorted(set(wanted) - set(found))
+    print(f"{kind}: {sorted(found)}")
+    if missing:
+        failed.append(f"{kind} missing: {missing}")
+if failed:
+    print("FAILED: " + "; ".join(failed))
+    sys.exit(1)
+print("OK: every listed resource exists")
