@@ -88,4 +88,19 @@ public final class EnvVars {
   public static final String AWS_ACCESS_KEY_ID = "AWS_ACCESS_KEY_ID";
 
   public static final String AWS_SECRET_ACCESS_KEY = "AWS_SECRET_ACCESS_KEY";
+
+  /** The cluster records table (one item per cluster name). */
+  public static final String CLUSTER_TABLE = "ORCHESTRA_CLUSTER_TABLE";
+
+  /**
+   * The permissions boundary on every role cluster create makes; {@code additional_policies} it
+   * would cancel are refused. Unset: no boundary (and no check).
+   */
+  public static final String PERMISSIONS_BOUNDARY_ARN = "ORCHESTRA_PERMISSIONS_BOUNDARY_ARN";
+
+  /** The cluster-operations Lambda role: cluster admin on every cluster (access entry). */
+  public static final String CLUSTER_OPS_ROLE_ARN = "ORCHESTRA_CLUSTER_OPS_ROLE_ARN";
+
+  /** The dispatcher Lambda role: edit rights in the runs namespace only (access entry). */
+  public static final String DISPATCHER_ROLE_ARN = "ORCHESTRA_DISPATCHER_ROLE_ARN";
 }
