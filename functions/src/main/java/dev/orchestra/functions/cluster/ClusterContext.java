@@ -42,6 +42,12 @@ public final class ClusterContext implements AutoCloseable {
     return service;
   }
 
+  /** Seconds between polls of EKS: 30 in AWS, scaled by the time scale (at least 1). */
+  public int pollSeconds() {
+    double scale = config.get(EnvVars.TIME_SCALE).map(Double::parseDouble).orElse(1.0);
+    return Math.max(1, (int) Math.round(30 * scale));
+  }
+
   /** https://sqs.REGION.amazonaws.com/ACCOUNT/NAME (or a local endpoint's /ACCOUNT/NAME). */
   static String queueArn(String url) {
     String[] parts = url.split("/");

@@ -7,6 +7,9 @@ import dev.orchestra.shared.cluster.ClusterStepFailedException;
 import dev.orchestra.shared.cluster.NodeGroupPlan;
 import dev.orchestra.shared.cluster.NodeGroupPlanner;
 import dev.orchestra.shared.cluster.TrustPolicies;
+import dev.orchestra.shared.cluster.UpdateAction;
+import dev.orchestra.shared.cluster.UpdatePlan;
+import dev.orchestra.shared.cluster.UpdatePlanner;
 import dev.orchestra.shared.config.ClusterConfig;
 import dev.orchestra.shared.config.ConfigParser;
 import dev.orchestra.shared.config.Finding;
@@ -396,6 +399,256 @@ public final class ClusterService {
   public Map<String, Object> finishCreate(String name) {
     store.setStatus(name, ClusterRecord.ACTIVE, null);
     return Map.of("status", ClusterRecord.ACTIVE);
+  }
+
+  // ---- update ----
+
+  static final String START = "START";
+  static final String WAIT_UPDATE = "WAIT_UPDATE";
+  static final String WAIT_NEW = "WAIT_NEW";
+  static final String WAIT_OLD_GONE = "WAIT_OLD_GONE";
+
+  /**
+   * PlanUpdate: the stored file against the new one. A refused plan throws before anything is
+   * touched; otherwise the plan is stored with the record and the cluster is UPDATING.
+   */
+  public Map<String, Object> planUpdate(String configYaml, String exec) {
+    ClusterConfig next = parse(configYaml, "cluster.yml");
+    String name = next.clusterName();
+    ClusterRecord record =
+        store
+            .get(name)
+            .orElseThrow(
+                () ->
+                    new ClusterRefusedException(
+                        "cluster.yml: cluster_name: no cluster named "
+                            + name
+                            + " exists; create it with `orchestra cluster create`"));
+    if (!ClusterRecord.ACTIVE.equals(record.status())) {
+      throw new ClusterRefusedException(
+          "cluster " + name + " is " + record.status() + "; only an ACTIVE cluster can be updated");
+    }
+    ClusterConfig stored = parse(record.configYaml(), "stored cluster.yml of " + name);
+    UpdatePlan plan = UpdatePlanner.plan(stored, record.version(), next, "cluster.yml");
+    if (plan.refused()) {
+      throw new ClusterRefusedException(
+          plan.refusals().stream().map(ClusterService::describe).collect(Collectors.joining("; ")));
+    }
+    store.begin(name, ClusterRecord.UPDATING, record.configYaml(), record.version(), exec);
+    store.setUpdateState(
+        name, writeJson(new PendingUpdate(configYaml, plan.actions())), 0, START, "");
+    return Map.of(
+        "clusterName",
+        name,
+        "actions",
+        plan.actions().stream().map(UpdateAction::describe).toList());
+  }
+
+  /** The stored form of an update in progress. */
+  public record PendingUpdate(String configYaml, List<UpdateAction> actions) {}
+
+  /**
+   * AdvanceUpdate: one non-blocking move of the current action (start it, or check on it). The
+   * state machine waits between calls until {@code done}.
+   */
+  public Map<String, Object> advanceUpdate(String name) {
+    ClusterStore.UpdateState state = store.updateState(name);
+    PendingUpdate pending = readJson(state.planJson(), PendingUpdate.class);
+    int index = state.index();
+    if (index >= pending.actions().size()) {
+      ClusterConfig next = parse(pending.configYaml(), "cluster.yml");
+      String version =
+          next.kubernetesVersion() != null
+              ? next.kubernetesVersion()
+              : store
+                  .get(name)
+                  .map(ClusterRecord::version)
+                  .orElse(next.effectiveKubernetesVersion());
+      store.setConfig(name, pending.configYaml(), version);
+      store.setStatus(name, ClusterRecord.ACTIVE, null);
+      return Map.of("done", true, "step", "done");
+    }
+    UpdateAction action = pending.actions().get(index);
+    String phase = advance(name, action, state.phase(), state.updateId(), state.planJson(), index);
+    return Map.of("done", false, "step", action.describe(), "phase", phase);
+  }
+
+  private String advance(
+      String name, UpdateAction a, String phase, String updateId, String planJson, int index) {
+    ClusterConfig stored = config(name);
+    switch (a.kind()) {
+      case SCALE_NODE_GROUP -> {
+        if (phase.equals(START)) {
+          Nodegroup ng =
+              eks.describeNodegroup(b -> b.clusterName(name).nodegroupName(a.oldName()))
+                  .nodegroup();
+          int desired =
+              Math.max(
+                  a.nodeGroup().minSize(),
+                  Math.min(a.nodeGroup().maxSize(), ng.scalingConfig().desiredSize()));
+          String id =
+              eks.updateNodegroupConfig(
+                      b ->
+                          b.clusterName(name)
+                              .nodegroupName(a.oldName())
+                              .scalingConfig(
+                                  NodegroupScalingConfig.builder()
+                                      .minSize(a.nodeGroup().minSize())
+                                      .maxSize(a.nodeGroup().maxSize())
+                                      .desiredSize(desired)
+                                      .build()))
+                  .update()
+                  .id();
+          store.setUpdateState(name, planJson, index, WAIT_UPDATE, id);
+          return WAIT_UPDATE;
+        }
+        var update =
+            eks.describeUpdate(b -> b.name(name).nodegroupName(a.oldName()).updateId(updateId))
+                .update();
+        switch (update.statusAsString()) {
+          case "Successful" -> {
+            return next(name, planJson, index);
+          }
+          case "Failed", "Cancelled" ->
+              throw new ClusterStepFailedException(
+                  "scaling node group "
+                      + a.oldName()
+                      + " "
+                      + update.statusAsString()
+                      + ": "
+                      + update.errors());
+          default -> {
+            return WAIT_UPDATE;
+          }
+        }
+      }
+      case ADD_NODE_GROUP, REPLACE_NODE_GROUP -> {
+        if (phase.equals(START)) {
+          Cluster cluster = eks.describeCluster(b -> b.name(name)).cluster();
+          String nodeRole = iam.role(ClusterNames.nodeRole(name)).arn();
+          createNodegroup(
+              name, a.nodeGroup(), cluster.resourcesVpcConfig().subnetIds(), nodeRole, "update");
+          store.setUpdateState(name, planJson, index, WAIT_NEW, "");
+          return WAIT_NEW;
+        }
+        if (phase.equals(WAIT_NEW)) {
+          Nodegroup ng =
+              eks.describeNodegroup(b -> b.clusterName(name).nodegroupName(a.nodeGroup().name()))
+                  .nodegroup();
+          if (ng.statusAsString().equals("CREATE_FAILED")) {
+            throw new ClusterStepFailedException(
+                "new node group " + ng.nodegroupName() + " failed: " + ng.health());
+          }
+          if (!ng.statusAsString().equals("ACTIVE")) {
+            return WAIT_NEW;
+          }
+          if (a.kind() == UpdateAction.Kind.ADD_NODE_GROUP) {
+            return next(name, planJson, index);
+          }
+          // The new group is ACTIVE: only now does the old one go.
+          deleteNodegroup(name, a.oldName());
+          store.setUpdateState(name, planJson, index, WAIT_OLD_GONE, "");
+          return WAIT_OLD_GONE;
+        }
+        return gone(name, a.oldName()) ? next(name, planJson, index) : WAIT_OLD_GONE;
+      }
+      case REMOVE_NODE_GROUP -> {
+        if (phase.equals(START)) {
+          deleteNodegroup(name, a.oldName());
+          store.setUpdateState(name, planJson, index, WAIT_OLD_GONE, "");
+          return WAIT_OLD_GONE;
+        }
+        return gone(name, a.oldName()) ? next(name, planJson, index) : WAIT_OLD_GONE;
+      }
+      case UPDATE_TAGS -> {
+        List<String> arns = new ArrayList<>();
+        arns.add(eks.describeCluster(b -> b.name(name)).cluster().arn());
+        for (String g : listNodegroups(name)) {
+          arns.add(
+              eks.describeNodegroup(b -> b.clusterName(name).nodegroupName(g))
+                  .nodegroup()
+                  .nodegroupArn());
+        }
+        for (String arn : arns) {
+          if (!a.tags().isEmpty()) {
+            eks.tagResource(b -> b.resourceArn(arn).tags(a.tags()));
+          }
+          if (!a.removeTagKeys().isEmpty()) {
+            eks.untagResource(b -> b.resourceArn(arn).tagKeys(a.removeTagKeys()));
+          }
+        }
+        return next(name, planJson, index);
+      }
+      case ATTACH_POLICIES -> {
+        a.policies().forEach(p -> iam.attach(ClusterNames.nodeRole(name), p));
+        return next(name, planJson, index);
+      }
+      case DETACH_POLICIES -> {
+        a.policies().forEach(p -> iam.detach(ClusterNames.nodeRole(name), p));
+        return next(name, planJson, index);
+      }
+      case UPGRADE_VERSION -> {
+        if (phase.equals(START)) {
+          String id =
+              eks.updateClusterVersion(b -> b.name(name).version(a.version())).update().id();
+          store.setUpdateState(name, planJson, index, WAIT_UPDATE, id);
+          return WAIT_UPDATE;
+        }
+        var update = eks.describeUpdate(b -> b.name(name).updateId(updateId)).update();
+        if (update.statusAsString().equals("Successful")) {
+          return next(name, planJson, index);
+        }
+        if (update.statusAsString().equals("Failed")) {
+          throw new ClusterStepFailedException("version upgrade failed: " + update.errors());
+        }
+        return WAIT_UPDATE;
+      }
+      case SET_IDLE -> {
+        store.appendHistory(
+            name, "idle settings changed by update (stored: " + stored.idleTimeoutMinutes() + ")");
+        return next(name, planJson, index);
+      }
+      default -> throw new IllegalStateException("unknown action " + a.kind());
+    }
+  }
+
+  private String next(String name, String planJson, int index) {
+    store.setUpdateState(name, planJson, index + 1, START, "");
+    return "next";
+  }
+
+  private boolean gone(String name, String group) {
+    try {
+      eks.describeNodegroup(b -> b.clusterName(name).nodegroupName(group));
+      return false;
+    } catch (ResourceNotFoundException e) {
+      return true;
+    }
+  }
+
+  /** UpdateFailed: the cluster stays as it is now, ACTIVE, with the reason recorded. */
+  public Map<String, Object> updateFailed(String name, String reason) {
+    if (store.get(name).isPresent()) {
+      store.setStatus(name, ClusterRecord.ACTIVE, "update failed: " + reason);
+      store.appendHistory(name, "update failed: " + reason);
+    }
+    return Map.of("status", ClusterRecord.ACTIVE);
+  }
+
+  private static String writeJson(Object o) {
+    try {
+      return dev.orchestra.functions.Json.MAPPER.writeValueAsString(o);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static <T> T readJson(String json, Class<T> type) {
+    try {
+      return dev.orchestra.functions.Json.MAPPER.readValue(json, type);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("stored update plan unreadable: " + e.getMessage(), e);
+    }
   }
 
   // ---- rollback and destroy ----

@@ -3,6 +3,8 @@ package dev.orchestra.functions.cluster;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.orchestra.functions.JsonHandler;
 import dev.orchestra.functions.OrchestraConfig;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Invoked by the cluster state machines (create, update, destroy), one function per {@link Step}:
@@ -26,7 +28,10 @@ public final class ClusterStepHandler extends JsonHandler {
     ROLLBACK_REST,
     DESTROY_NODEGROUPS,
     DESTROY_CLUSTER,
-    DESTROY_ROLES
+    DESTROY_ROLES,
+    PLAN_UPDATE,
+    ADVANCE_UPDATE,
+    UPDATE_FAILED
   }
 
   private final ClusterContext ctx;
@@ -43,6 +48,14 @@ public final class ClusterStepHandler extends JsonHandler {
 
   @Override
   protected Object handle(JsonNode in) {
+    Map<String, Object> out = new LinkedHashMap<>(call(in));
+    // Polling steps count their calls, so each Wait/Choice loop is bounded.
+    out.put("polls", in.path("polls").asInt(0) + 1);
+    out.put("pollSeconds", ctx.pollSeconds());
+    return out;
+  }
+
+  private Map<String, Object> call(JsonNode in) {
     ClusterService s = ctx.service();
     return switch (step) {
       case VALIDATE -> s.validate(text(in, "configYaml"), text(in, "execution"));
@@ -65,6 +78,9 @@ public final class ClusterStepHandler extends JsonHandler {
       case DESTROY_NODEGROUPS -> s.destroyNodegroups(text(in, "clusterName"));
       case DESTROY_CLUSTER -> s.destroyCluster(text(in, "clusterName"));
       case DESTROY_ROLES -> s.destroyRolesAndRecord(text(in, "clusterName"));
+      case PLAN_UPDATE -> s.planUpdate(text(in, "configYaml"), text(in, "execution"));
+      case ADVANCE_UPDATE -> s.advanceUpdate(text(in, "clusterName"));
+      case UPDATE_FAILED -> s.updateFailed(text(in, "clusterName"), reason(in));
     };
   }
 

@@ -152,6 +152,40 @@ public final class ClusterStore {
                         ":y", s(configYaml), ":v", s(version), ":t", s(Instant.now().toString()))));
   }
 
+  /** The update in progress: its plan (JSON), the action index, the phase, the EKS update id. */
+  public void setUpdateState(
+      String name, String planJson, int index, String phase, String updateId) {
+    Map<String, AttributeValue> values = new HashMap<>();
+    values.put(":p", s(planJson));
+    values.put(":i", AttributeValue.fromN(Integer.toString(index)));
+    values.put(":ph", s(phase));
+    values.put(":u", s(updateId));
+    dynamo.updateItem(
+        b ->
+            b.tableName(table)
+                .key(key(name))
+                .updateExpression(
+                    "SET updatePlan = :p, updateIndex = :i, updatePhase = :ph, updateId = :u")
+                .expressionAttributeValues(values));
+  }
+
+  /** The update state: plan JSON, index, phase, update id; empty strings when none. */
+  public UpdateState updateState(String name) {
+    Map<String, AttributeValue> item =
+        dynamo.getItem(b -> b.tableName(table).key(key(name)).consistentRead(true)).item();
+    if (item == null || !item.containsKey("updatePlan")) {
+      return new UpdateState("", 0, "", "");
+    }
+    return new UpdateState(
+        str(item, "updatePlan"),
+        Integer.parseInt(item.get("updateIndex").n()),
+        str(item, "updatePhase"),
+        str(item, "updateId"));
+  }
+
+  /** Where an update stands. */
+  public record UpdateState(String planJson, int index, String phase, String updateId) {}
+
   public void appendHistory(String name, String entry) {
     dynamo.updateItem(
         b ->

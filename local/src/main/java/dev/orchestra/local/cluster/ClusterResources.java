@@ -1,0 +1,34 @@
+package dev.orchestra.local.cluster;
+
+import dev.orchestra.functions.cluster.ClusterStore;
+import dev.orchestra.local.LocalEnvironment;
+import dev.orchestra.local.loop.ControlPlanePlan;
+import dev.orchestra.local.plan.ResourcePlan;
+import dev.orchestra.shared.EnvVars;
+
+/**
+ * The cluster lifecycle's resources in the local runtime: the cluster records table, the three
+ * cluster state machines and the handlers' configuration.
+ */
+public final class ClusterResources {
+  public static final String TABLE = "orchestra-clusters";
+  public static final String CREATE_MACHINE = "orchestra-cluster-create";
+  public static final String UPDATE_MACHINE = "orchestra-cluster-update";
+  public static final String DESTROY_MACHINE = "orchestra-cluster-destroy";
+
+  private ClusterResources() {}
+
+  public static void addTo(ResourcePlan.Builder b, LocalEnvironment env) {
+    b.table(ClusterStore.tableRequest(TABLE))
+        .stateMachine(CREATE_MACHINE, ControlPlanePlan.asl("cluster-create.asl.json"))
+        .stateMachine(UPDATE_MACHINE, ControlPlanePlan.asl("cluster-update.asl.json"))
+        .stateMachine(DESTROY_MACHINE, ControlPlanePlan.asl("cluster-destroy.asl.json"))
+        .config(EnvVars.CLUSTER_TABLE, TABLE)
+        .config(
+            EnvVars.CLUSTER_OPS_ROLE_ARN,
+            "arn:aws:iam::" + env.accountId() + ":role/orchestra-local-cluster-ops")
+        .config(
+            EnvVars.DISPATCHER_ROLE_ARN,
+            "arn:aws:iam::" + env.accountId() + ":role/orchestra-local-dispatcher");
+  }
+}
