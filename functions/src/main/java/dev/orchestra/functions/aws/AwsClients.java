@@ -97,6 +97,13 @@ public final class AwsClients implements AutoCloseable {
     return ec2;
   }
 
+  /** The caller's ARN (STS GetCallerIdentity). */
+  public String stsCallerArn() {
+    try (var sts = configure(software.amazon.awssdk.services.sts.StsClient.builder()).build()) {
+      return sts.getCallerIdentity().arn();
+    }
+  }
+
   public Region region() {
     return Region.of(config.get(EnvVars.AWS_REGION).orElse("us-east-1"));
   }
