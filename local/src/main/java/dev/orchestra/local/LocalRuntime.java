@@ -71,10 +71,13 @@ public final class LocalRuntime implements AutoCloseable {
   }
 
   private void boot(LocalRuntimeOptions options) throws IOException {
-    stateDir =
-        options.stateDir() != null
-            ? options.stateDir()
-            : Files.createTempDirectory("orchestra-local-");
+    if (options.stateDir() != null) {
+      stateDir = options.stateDir();
+    } else {
+      stateDir = Files.createTempDirectory("orchestra-local-");
+      Path owned = stateDir;
+      resources.add(() -> deleteTree(owned));
+    }
     Files.createDirectories(stateDir);
     int motoPort = options.motoPort() > 0 ? options.motoPort() : freePort();
     int routerPort = options.routerPort() > 0 ? options.routerPort() : freePort();
@@ -86,6 +89,21 @@ public final class LocalRuntime implements AutoCloseable {
     setIfAbsent("aws.secretAccessKey", "test");
     setIfAbsent("aws.region", options.region());
 
+    if (options.attachMoto()) {
+      moto = MotoServer.attach(motoPort, MOTO_START);
+    } else {
+      // Launched first: moto takes seconds to import, meanwhile the rest starts.
+      moto =
+          MotoServer.launch(
+              new MotoServer.Launch(
+                  options.python(),
+                  motoPort,
+                  routerPort,
+                  stateDir,
+                  stateDir.resolve("moto.log"),
+                  false,
+                  ProcessHandle.current().pid()));
+    }
     kubernetes = MockKubernetes.start(options.kubernetesPort());
     environment =
         new LocalEnvironment(
@@ -102,21 +120,7 @@ public final class LocalRuntime implements AutoCloseable {
     invoker = new LambdaInvoker(functions, environment.region(), environment.accountId());
 
     router = new Router(routerPort, motoPort, invoker, options.gapFillers()).start();
-    if (options.attachMoto()) {
-      moto = MotoServer.attach(motoPort, MOTO_START);
-    } else {
-      moto =
-          MotoServer.start(
-              new MotoServer.Launch(
-                  options.python(),
-                  motoPort,
-                  routerPort,
-                  stateDir,
-                  stateDir.resolve("moto.log"),
-                  false,
-                  ProcessHandle.current().pid()),
-              MOTO_START);
-    }
+    moto.awaitReady(MOTO_START);
     aws = new LocalAwsClients(environment.awsEndpoint(), environment.region());
     new PlanApplier(environment, aws.dynamo(), aws.sqs(), aws.s3(), aws.sfn()).apply(plan);
     for (ResourcePlan.EventSource source : plan.eventSources()) {
@@ -133,7 +137,7 @@ public final class LocalRuntime implements AutoCloseable {
     }
     ScheduledExecutorService carrierThreads =
         Executors.newScheduledThreadPool(
-            2,
+            4,
             r -> {
               Thread t = new Thread(r, "carrier");
               t.setDaemon(true);
@@ -166,7 +170,10 @@ public final class LocalRuntime implements AutoCloseable {
     }
   }
 
-  static int freePort() {
+  /**
+   * A free loopback port (for callers that must know ports before starting, e.g. moto's MOTO_PORT).
+   */
+  public static int freePort() {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     } catch (IOException e) {

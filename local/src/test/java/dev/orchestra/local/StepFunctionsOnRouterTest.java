@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,9 +43,24 @@ class StepFunctionsOnRouterTest {
       new TestFunctions()
           .add("echo", TestFunctions.echo())
           .add("fail", TestFunctions.failing())
-          .add("slow", slowOnce());
+          .add("slow", slowOnce())
+          .add("barrier", meetFour());
   private static LocalRuntime runtime;
   private static SfnClient sfn;
+
+  private static final CyclicBarrier FOUR = new CyclicBarrier(4);
+
+  /** Returns only once four calls are inside it at the same time. */
+  private static RequestStreamHandler meetFour() {
+    return (in, out, ctx) -> {
+      try {
+        FOUR.await(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        throw new IllegalStateException("four invocations never overlapped: " + e);
+      }
+      in.transferTo(out);
+    };
+  }
 
   /** Blocks its first call until released; later calls echo at once. */
   private static RequestStreamHandler slowOnce() {
@@ -75,6 +91,11 @@ class StepFunctionsOnRouterTest {
                                 TestFunctions.asl("echo.asl.json")
                                     .replace("${EchoFunctionArn}", "${SlowFunctionArn}"))
                             .stateMachine("catch", TestFunctions.asl("catch.asl.json"))
+                            .stateMachine(
+                                "barrier",
+                                TestFunctions.asl("echo.asl.json")
+                                    .replace("${EchoFunctionArn}", "${BarrierFunctionArn}"))
+                            .substitution("BarrierFunctionArn", env.lambdaArn("barrier"))
                             .substitution("EchoFunctionArn", env.lambdaArn("echo"))
                             .substitution("SlowFunctionArn", env.lambdaArn("slow"))
                             .substitution("FailFunctionArn", env.lambdaArn("fail"))
@@ -202,6 +223,17 @@ class StepFunctionsOnRouterTest {
           awaitEnd(startExecution("echo", "sequential-" + i, "{\"s\":" + i + "}"));
       assertThat(d.status()).isEqualTo(ExecutionStatus.SUCCEEDED);
       assertThat(json(d.output())).isEqualTo(json("{\"echo\":{\"s\":" + i + "}}"));
+    }
+  }
+
+  @Test
+  void invocations_runConcurrently() {
+    List<String> arns = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      arns.add(startExecution("barrier", "barrier-" + i, "{\"b\":" + i + "}"));
+    }
+    for (String arn : arns) {
+      assertThat(awaitEnd(arn).status()).isEqualTo(ExecutionStatus.SUCCEEDED);
     }
   }
 

@@ -37,8 +37,14 @@ public class RunCompletion {
   }
 
   public void complete(String experimentId, String runId, int attempt, Outcome outcome) {
+    complete(experiment(experimentId), runId, attempt, outcome);
+  }
+
+  /** As above, starting from the experiment as the caller just read it. */
+  public void complete(ExperimentRecord first, String runId, int attempt, Outcome outcome) {
+    String experimentId = first.id();
     for (int i = 0; i < MAX_CONFLICTS; i++) {
-      ExperimentRecord exp = experiment(experimentId);
+      ExperimentRecord exp = i == 0 ? first : experiment(experimentId);
       Accounting.Counters after = afterThis(exp, outcome.status());
       boolean issueNext =
           exp.status() == ExperimentStatus.RUNNING
@@ -53,12 +59,17 @@ public class RunCompletion {
       if (result == FinishResult.ALREADY_FINISHED) {
         next = store.run(experimentId, runId).map(RunRecord::next).orElse(null);
       }
-      ExperimentRecord now = experiment(experimentId);
       if (next != null) {
-        issuer.start(now, next);
+        issuer.start(exp, next);
       }
-      signalIfDone(now);
-      status.progress(now);
+      // Read back when no run was handed the slot (the experiment may have ended; concurrent
+      // finishers and the token's arrival make our read stale) or a status file wants the counts.
+      boolean mayBeDone = next == null;
+      if (mayBeDone || exp.statusKey() != null || result == FinishResult.ALREADY_FINISHED) {
+        ExperimentRecord now = experiment(experimentId);
+        signalIfDone(now);
+        status.progress(now);
+      }
       return;
     }
     throw new IllegalStateException(

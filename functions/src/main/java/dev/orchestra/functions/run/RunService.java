@@ -62,10 +62,10 @@ public class RunService {
         store
             .experiment(experimentId)
             .orElseThrow(() -> new ExperimentNotFoundException(experimentId));
-    Map<String, Object> assignments = suggest.assignmentsFor(experimentId, runId);
-    long suggested = System.nanoTime();
     RunRecord before =
         store.run(experimentId, runId).orElseThrow(() -> new ExperimentNotFoundException(runId));
+    Map<String, Object> assignments = suggest.assignmentsFor(exp, before);
+    long suggested = System.nanoTime();
     // A retried invocation of the same attempt keeps its nonce: its Job may exist already.
     String nonce =
         before.attempt() == attempt && before.nonce() != null ? before.nonce() : newNonce();
@@ -125,12 +125,10 @@ public class RunService {
     Optional<String> problem = Accounting.metricProblem(exp.plan(), metrics);
     RunStatus status = problem.isPresent() ? RunStatus.FAILED : RunStatus.SUCCEEDED;
     String reason = problem.orElse(null);
-    List<RunRecord.Attempt> attempts = attemptsWith(experimentId, runId, attempt, reason, exitCode);
+    List<RunRecord.Attempt> attempts =
+        attemptsWith(store.run(experimentId, runId), runId, attempt, reason, exitCode);
     completion.complete(
-        experimentId,
-        runId,
-        attempt,
-        new Outcome(status, metrics, reason, exitCode, tail, attempts));
+        exp, runId, attempt, new Outcome(status, metrics, reason, exitCode, tail, attempts));
     LOG.info(
         "recorded {} ({}) in {} ms", runId, status.wire(), (System.nanoTime() - t0) / 1_000_000);
   }
@@ -174,7 +172,8 @@ public class RunService {
       // The workload may be gone with its node; the TTL removes a leftover. Recording must go on.
       LOG.warn("could not release {} attempt {}: {}", runId, attempt, e.toString());
     }
-    List<RunRecord.Attempt> attempts = attemptsWith(experimentId, runId, attempt, reason, exitCode);
+    List<RunRecord.Attempt> attempts =
+        attemptsWith(Optional.of(current), runId, attempt, reason, exitCode);
     if (Accounting.retries(reason, attempt, exp.stopped())) {
       boolean moved = store.nextAttempt(experimentId, runId, attempt, attempts);
       int now = store.run(experimentId, runId).map(RunRecord::attempt).orElse(attempt);
@@ -192,7 +191,7 @@ public class RunService {
     Map<String, Object> metrics = (Map<String, Object>) details.get("metrics");
     String tail = (String) details.get("outputTail");
     completion.complete(
-        experimentId,
+        exp,
         runId,
         attempt,
         new Outcome(RunStatus.FAILED, metrics, reason, exitCode, tail, attempts));
@@ -215,10 +214,9 @@ public class RunService {
     return error;
   }
 
-  private List<RunRecord.Attempt> attemptsWith(
-      String experimentId, String runId, int attempt, String reason, Integer exitCode) {
-    RunRecord run =
-        store.run(experimentId, runId).orElseThrow(() -> new ExperimentNotFoundException(runId));
+  private static List<RunRecord.Attempt> attemptsWith(
+      Optional<RunRecord> read, String runId, int attempt, String reason, Integer exitCode) {
+    RunRecord run = read.orElseThrow(() -> new ExperimentNotFoundException(runId));
     List<RunRecord.Attempt> list = new ArrayList<>();
     for (RunRecord.Attempt a : run.attempts()) {
       if (a.attempt() != attempt) {

@@ -27,6 +27,9 @@ import java.util.Map;
  * no random draw is lost or handed out twice.
  */
 public class SuggestService {
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(SuggestService.class);
+
   /** DynamoDB items stop at 400 KB: bigger states live in S3. */
   static final int INLINE_STATE_LIMIT = 300 * 1024;
 
@@ -64,18 +67,43 @@ public class SuggestService {
 
   /** The run's assignments, suggesting them first if no earlier call did. */
   public Map<String, Object> assignmentsFor(String experimentId, String runId) {
+    RunRecord run =
+        store.run(experimentId, runId).orElseThrow(() -> new ExperimentNotFoundException(runId));
+    ExperimentRecord exp =
+        store
+            .experiment(experimentId)
+            .orElseThrow(() -> new ExperimentNotFoundException(experimentId));
+    return assignmentsFor(exp, run);
+  }
+
+  /**
+   * As {@link #assignmentsFor(String, String)}, starting from records the caller has just read (one
+   * store round trip less per read); a conflict reads both again.
+   */
+  public Map<String, Object> assignmentsFor(ExperimentRecord first, RunRecord firstRun) {
+    String experimentId = first.id();
+    String runId = firstRun.runId();
+    ExperimentRecord exp = first;
+    RunRecord run = firstRun;
     for (int i = 0; i < MAX_CONFLICTS; i++) {
-      RunRecord run =
-          store.run(experimentId, runId).orElseThrow(() -> new ExperimentNotFoundException(runId));
+      if (i > 0) {
+        run =
+            store
+                .run(experimentId, runId)
+                .orElseThrow(() -> new ExperimentNotFoundException(runId));
+        exp =
+            store
+                .experiment(experimentId)
+                .orElseThrow(() -> new ExperimentNotFoundException(experimentId));
+      }
       if (run.assignments() != null) {
         return run.assignments();
       }
-      ExperimentRecord exp =
-          store
-              .experiment(experimentId)
-              .orElseThrow(() -> new ExperimentNotFoundException(experimentId));
+      long t0 = System.nanoTime();
       Searcher searcher = load(exp);
+      long t1 = System.nanoTime();
       List<RunRecord> runs = store.runs(experimentId);
+      long t2 = System.nanoTime();
       List<Observation> completed =
           runs.stream()
               .filter(r -> r.status().isFinal() && r.assignments() != null)
@@ -107,9 +135,19 @@ public class SuggestService {
         s3.put(key, state, "application/json");
         inline = null;
       }
+      long t3 = System.nanoTime();
       SuggestResult result =
           store.commitSuggestion(
               experimentId, runId, suggested.get(0), exp.optimizerVersion(), inline, key);
+      LOG.debug(
+          "suggest {} try {}: load {} ms, runs {} ms, searcher {} ms, commit {} ms: {}",
+          runId,
+          i + 1,
+          (t1 - t0) / 1_000_000,
+          (t2 - t1) / 1_000_000,
+          (t3 - t2) / 1_000_000,
+          (System.nanoTime() - t3) / 1_000_000,
+          result);
       if (result == SuggestResult.COMMITTED) {
         return suggested.get(0);
       }

@@ -25,15 +25,20 @@ import org.slf4j.LoggerFactory;
 public final class MotoServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MotoServer.class);
   private static final String LAUNCHER = "moto_launcher.py";
+  private static final String INSTALL_HINT =
+      "python3 was not found (install Python 3 and `pip install \"moto[server]\"`, or set"
+          + " ORCHESTRA_PYTHON); ";
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private final int port;
   private final Process process;
+  private final Path logFile;
 
-  private MotoServer(int port, Process process) {
+  private MotoServer(int port, Process process, Path logFile) {
     this.port = port;
     this.process = process;
+    this.logFile = logFile;
   }
 
   /** Options for starting moto. */
@@ -53,6 +58,16 @@ public final class MotoServer implements AutoCloseable {
    *     not come up in time
    */
   public static MotoServer start(Launch launch, Duration timeout) throws IOException {
+    MotoServer server = launch(launch);
+    server.awaitReady(timeout);
+    return server;
+  }
+
+  /**
+   * Starts moto without waiting; call {@link #awaitReady(Duration)} before using it (meanwhile the
+   * caller can start other things: moto takes seconds to import).
+   */
+  public static MotoServer launch(Launch launch) throws IOException {
     Path script = extractLauncher(launch.workDir());
     List<String> command = new ArrayList<>();
     if (launch.detached() && Files.isExecutable(Path.of("/usr/bin/setsid"))) {
@@ -84,20 +99,13 @@ public final class MotoServer implements AutoCloseable {
               + "); install Python 3 and"
               + " `pip install \"moto[server]\"`, or set ORCHESTRA_PYTHON to a python3 that has it");
     }
-    MotoServer server = new MotoServer(launch.port(), process);
-    try {
-      server.awaitReady(timeout, launch.logFile());
-    } catch (RuntimeException | IOException e) {
-      process.destroyForcibly();
-      throw e;
-    }
-    return server;
+    return new MotoServer(launch.port(), process, launch.logFile());
   }
 
   /** A handle on a moto server started elsewhere (by {@code orchestra local up}). */
   public static MotoServer attach(int port, Duration timeout) throws IOException {
-    MotoServer server = new MotoServer(port, null);
-    server.awaitReady(timeout, null);
+    MotoServer server = new MotoServer(port, null, null);
+    server.awaitReady(timeout);
     return server;
   }
 
@@ -128,13 +136,26 @@ public final class MotoServer implements AutoCloseable {
     }
   }
 
-  /** Polls until moto answers, then turns on state-machine execution. */
-  private void awaitReady(Duration timeout, Path logFile) throws IOException {
+  /**
+   * Polls until moto answers, then turns on state-machine execution; a moto this handle started is
+   * stopped when it does not come up.
+   */
+  public void awaitReady(Duration timeout) throws IOException {
+    try {
+      pollReady(timeout);
+    } catch (RuntimeException | IOException e) {
+      close();
+      throw e;
+    }
+  }
+
+  private void pollReady(Duration timeout) throws IOException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!answers(port)) {
       if (process != null && !process.isAlive()) {
         throw new MotoUnavailableException(
-            "moto exited with code "
+            (process.exitValue() == 127 ? INSTALL_HINT : "")
+                + "moto exited with code "
                 + process.exitValue()
                 + " before it was ready: "
                 + lastLines(logFile));

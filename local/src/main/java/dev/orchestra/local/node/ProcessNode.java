@@ -27,10 +27,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,13 +51,15 @@ import org.slf4j.LoggerFactory;
 public final class ProcessNode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ProcessNode.class);
   static final String TRAINING = "training";
+  private static final int REFERENCE_TRIES = 25;
   static final String REPORTER = "reporter";
 
   private final KubernetesClient client;
   private final RunCarrier carrier;
   private final Path defaultWorkdir;
   private final ConcurrentMap<String, RunCarrier.Running> running = new ConcurrentHashMap<>();
-  private final ExecutorService starter;
+  private final ScheduledExecutorService starter;
+  private final Set<String> deleted = ConcurrentHashMap.newKeySet();
   private final PidLedger pids;
   private SharedIndexInformer<Job> informer;
 
@@ -70,7 +74,7 @@ public final class ProcessNode implements AutoCloseable {
     this.carrier = carrier;
     this.defaultWorkdir = defaultWorkdir;
     this.starter =
-        Executors.newSingleThreadExecutor(
+        Executors.newSingleThreadScheduledExecutor(
             r -> {
               Thread t = new Thread(r, "process-node");
               t.setDaemon(true);
@@ -90,7 +94,7 @@ public final class ProcessNode implements AutoCloseable {
                 new ResourceEventHandler<>() {
                   @Override
                   public void onAdd(Job job) {
-                    starter.execute(() -> launch(job));
+                    starter.execute(() -> launch(job, 1));
                   }
 
                   @Override
@@ -118,14 +122,23 @@ public final class ProcessNode implements AutoCloseable {
         + job.getMetadata().getUid();
   }
 
-  private void launch(Job job) {
-    if (finished(job) || running.containsKey(key(job))) {
+  private void launch(Job job, int tries) {
+    if (finished(job) || running.containsKey(key(job)) || deleted.contains(key(job))) {
       return;
     }
     String name = job.getMetadata().getName();
     RunCarrier.Attempt attempt;
     try {
       attempt = attempt(job);
+    } catch (MissingReferenceException e) {
+      if (tries < REFERENCE_TRIES) {
+        // The Secret may be created just after the Job: look again shortly, as the kubelet does.
+        starter.schedule(() -> launch(job, tries + 1), 200, TimeUnit.MILLISECONDS);
+        return;
+      }
+      LOG.warn("job {} cannot run here: {}", name, e.getMessage());
+      markFinished(job, false, "InvalidJob", e.getMessage());
+      return;
     } catch (InvalidJobException e) {
       LOG.warn("job {} cannot run here: {}", name, e.getMessage());
       markFinished(job, false, "InvalidJob", e.getMessage());
@@ -159,6 +172,7 @@ public final class ProcessNode implements AutoCloseable {
   }
 
   private void release(Job job) {
+    deleted.add(key(job));
     RunCarrier.Running process = running.remove(key(job));
     if (process != null) {
       LOG.info("job {} deleted: killing pid {}", job.getMetadata().getName(), process.pid());
@@ -277,7 +291,7 @@ public final class ProcessNode implements AutoCloseable {
         value = secret.getStringData().get(ref.getKey());
       }
       if (value == null && !Boolean.TRUE.equals(ref.getOptional())) {
-        throw new InvalidJobException(
+        throw new MissingReferenceException(
             "env " + name + ": Secret " + ref.getName() + " has no key " + ref.getKey());
       }
       return Optional.ofNullable(value);
@@ -288,7 +302,7 @@ public final class ProcessNode implements AutoCloseable {
           client.configMaps().inNamespace(RunContract.NAMESPACE).withName(ref.getName()).get();
       String value = map == null || map.getData() == null ? null : map.getData().get(ref.getKey());
       if (value == null && !Boolean.TRUE.equals(ref.getOptional())) {
-        throw new InvalidJobException(
+        throw new MissingReferenceException(
             "env " + name + ": ConfigMap " + ref.getName() + " has no key " + ref.getKey());
       }
       return Optional.ofNullable(value);
@@ -358,8 +372,15 @@ public final class ProcessNode implements AutoCloseable {
     running.clear();
   }
 
+  /** A Secret or ConfigMap the env refers to is not there (yet). */
+  static final class MissingReferenceException extends InvalidJobException {
+    MissingReferenceException(String message) {
+      super(message);
+    }
+  }
+
   /** A Job this node cannot run; the Job is marked Failed with the reason. */
-  static final class InvalidJobException extends RuntimeException {
+  static class InvalidJobException extends RuntimeException {
     InvalidJobException(String message) {
       super(message);
     }

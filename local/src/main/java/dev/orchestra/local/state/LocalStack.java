@@ -97,6 +97,14 @@ public final class LocalStack {
     LocalState previous = status.state();
     if (status.running()) {
       progress.accept("local runtime already running: aws endpoint " + previous.awsEndpoint());
+      if (!timeScale.toString().equals(previous.timeScale())) {
+        progress.accept(
+            "note: it runs at time scale "
+                + previous.timeScale()
+                + ", not "
+                + timeScale
+                + "; run `orchestra local down` first to change it");
+      }
       return previous;
     }
     if (previous != null && !status.runtimeAlive() && alive(previous.runtimePid())) {
@@ -241,12 +249,25 @@ public final class LocalStack {
   }
 
   private static boolean alive(long pid) {
-    return pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    return pid > 0
+        && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)
+        && !zombie(pid);
+  }
+
+  /** An exited process its parent has not reaped yet (kill -0 still finds it). */
+  private static boolean zombie(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      int close = stat.lastIndexOf(')');
+      return close > 0 && stat.length() > close + 2 && stat.charAt(close + 2) == 'Z';
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** Stops a recorded process if it is still the one we started (its command line says so). */
   private static boolean stop(long pid, String marker) {
-    Optional<ProcessHandle> handle = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+    Optional<ProcessHandle> handle = ProcessHandle.of(pid).filter(p -> alive(p.pid()));
     if (handle.isEmpty()) {
       return false;
     }

@@ -18,6 +18,7 @@ MOTO_PORT must be set by the caller to the router's port; the server's own port 
 
 import argparse
 import copy
+import logging
 import os
 import sys
 import threading
@@ -179,6 +180,8 @@ def main():
         f"engine calls go to port {os.environ['MOTO_PORT']}",
         flush=True,
     )
+    # One log line per request would grow moto.log without bound; keep warnings and errors.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     if args.watch_pid:
         threading.Thread(target=_watch, args=(args.watch_pid,), daemon=True).start()
 

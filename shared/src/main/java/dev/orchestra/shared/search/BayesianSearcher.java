@@ -150,7 +150,7 @@ final class BayesianSearcher implements Searcher {
       taken.add(codec.key(p));
     }
     long usable = completed.stream().filter(this::usable).count();
-    if (run < initialRuns() || usable < 2) {
+    if (run < initialRuns() || usable < 2 || optimized.isEmpty()) {
       Map<String, Object> a = codec.decode(designPoint(run));
       return taken.contains(codec.key(a)) ? randomUnseen(taken, r) : a;
     }

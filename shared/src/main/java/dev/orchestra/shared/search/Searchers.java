@@ -13,6 +13,16 @@ public final class Searchers {
     };
   }
 
+  /**
+   * Number of points of a grid experiment's grid (saturating at Long.MAX_VALUE): its runs are
+   * min(budget, this), taken in {@link GridSearcher}'s stable order.
+   *
+   * @throws IllegalArgumentException when a double parameter has no grid values
+   */
+  public static long gridSize(SearchSpace space) {
+    return new GridSearcher(space, 0, 0, 0).size();
+  }
+
   /** The searcher exactly as it was when {@code state} was taken. */
   public static Searcher restore(SearcherState state, SearchSpace space) {
     return switch (state.type()) {
