@@ -22,8 +22,8 @@ import java.util.regex.Pattern;
  * entries and their access policies, add-ons, Pod Identity associations, and DescribeUpdate. The
  * shapes follow the EKS API reference; errors carry {@code x-amzn-ErrorType} as EKS does.
  *
- * <p>Simplifications: add-ons are ACTIVE at once; DescribeUpdate reports {@code Successful} for
- * any id (moto applies UpdateNodegroupConfig synchronously and returns the update id itself); the
+ * <p>Simplifications: add-ons are ACTIVE at once; DescribeUpdate reports {@code Successful} for any
+ * id (moto applies UpdateNodegroupConfig synchronously and returns the update id itself); the
  * cluster's existence is not checked; state for a cluster is dropped when a DeleteCluster passes
  * through to moto.
  */
