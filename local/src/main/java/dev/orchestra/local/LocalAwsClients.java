@@ -27,6 +27,7 @@ public final class LocalAwsClients implements AutoCloseable {
   private final SqsClient sqs;
   private final S3Client s3;
   private final SfnClient sfn;
+  private final software.amazon.awssdk.services.eventbridge.EventBridgeClient events;
 
   public LocalAwsClients(String endpoint, String region) {
     this.endpoint = URI.create(endpoint);
@@ -71,6 +72,14 @@ public final class LocalAwsClients implements AutoCloseable {
             .credentialsProvider(credentials)
             .overrideConfiguration(overrides)
             .build();
+    this.events =
+        software.amazon.awssdk.services.eventbridge.EventBridgeClient.builder()
+            .httpClient(http)
+            .endpointOverride(this.endpoint)
+            .region(this.region)
+            .credentialsProvider(credentials)
+            .overrideConfiguration(overrides)
+            .build();
   }
 
   public DynamoDbClient dynamo() {
@@ -85,6 +94,10 @@ public final class LocalAwsClients implements AutoCloseable {
     return s3;
   }
 
+  public software.amazon.awssdk.services.eventbridge.EventBridgeClient events() {
+    return events;
+  }
+
   public SfnClient sfn() {
     return sfn;
   }
@@ -95,6 +108,7 @@ public final class LocalAwsClients implements AutoCloseable {
     sqs.close();
     s3.close();
     sfn.close();
+    events.close();
     http.close();
   }
 }

@@ -135,6 +135,10 @@ public final class LocalRuntime implements AutoCloseable {
                   source.batchSize())
               .start(source.concurrency()));
     }
+    // moto stores EventBridge schedules but never fires them: this stand-in does (idle checks).
+    resources.add(
+        new dev.orchestra.local.events.RuleScheduler(aws.events(), invoker, options.timeScale())
+            .start());
     ScheduledExecutorService carrierThreads =
         Executors.newScheduledThreadPool(
             4,

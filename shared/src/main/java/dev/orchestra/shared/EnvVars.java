@@ -103,4 +103,13 @@ public final class EnvVars {
 
   /** The dispatcher Lambda role: edit rights in the runs namespace only (access entry). */
   public static final String DISPATCHER_ROLE_ARN = "ORCHESTRA_DISPATCHER_ROLE_ARN";
+
+  /** The function EventBridge invokes for a cluster's idle check (its ARN or name). */
+  public static final String IDLE_CHECK_FUNCTION_ARN = "ORCHESTRA_IDLE_CHECK_FUNCTION_ARN";
+
+  /**
+   * The cluster destroy state machine (the idle check starts it for {@code idle_action: destroy}).
+   */
+  public static final String CLUSTER_DESTROY_STATE_MACHINE_ARN =
+      "ORCHESTRA_CLUSTER_DESTROY_STATE_MACHINE_ARN";
 }

@@ -38,6 +38,7 @@ public final class AwsClients implements AutoCloseable {
   private EksClient eks;
   private software.amazon.awssdk.services.iam.IamClient iam;
   private software.amazon.awssdk.services.ec2.Ec2Client ec2;
+  private software.amazon.awssdk.services.eventbridge.EventBridgeClient events;
 
   public AwsClients(OrchestraConfig config) {
     this.config = config;
@@ -95,6 +96,16 @@ public final class AwsClients implements AutoCloseable {
       ec2 = track(configure(software.amazon.awssdk.services.ec2.Ec2Client.builder()).build());
     }
     return ec2;
+  }
+
+  public synchronized software.amazon.awssdk.services.eventbridge.EventBridgeClient events() {
+    if (events == null) {
+      events =
+          track(
+              configure(software.amazon.awssdk.services.eventbridge.EventBridgeClient.builder())
+                  .build());
+    }
+    return events;
   }
 
   /** The caller's ARN (STS GetCallerIdentity). */

@@ -38,8 +38,24 @@ public final class ClusterContext implements AutoCloseable {
                   config.get(EnvVars.DISPATCHER_ROLE_ARN).orElse(null),
                   config.get(EnvVars.RESULTS_QUEUE_URL).map(ClusterContext::queueArn).orElse(null),
                   config.get(EnvVars.BUCKET).orElse(null)));
+      ClusterStore store = service.store();
+      service.withIdle(
+          new ClusterIdle(
+              store,
+              aws.events(),
+              aws.eks(),
+              aws.sfn(),
+              kube::open,
+              config.get(EnvVars.IDLE_CHECK_FUNCTION_ARN).orElse("orchestra-cluster-idle-check"),
+              config.get(EnvVars.CLUSTER_DESTROY_STATE_MACHINE_ARN).orElse(null),
+              config.get(EnvVars.TIME_SCALE).map(Double::parseDouble).orElse(1.0)));
     }
     return service;
+  }
+
+  /** The idle check (the service's, built with it). */
+  public ClusterIdle idle() {
+    return service().idle();
   }
 
   /** Seconds between polls of EKS: 30 in AWS, scaled by the time scale (at least 1). */

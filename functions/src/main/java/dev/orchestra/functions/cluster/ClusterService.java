@@ -52,6 +52,7 @@ public final class ClusterService {
   private final Ec2Client ec2;
   private final Function<String, KubernetesClient> kubernetes;
   private final Settings settings;
+  private ClusterIdle idle;
 
   /**
    * Deployment facts the steps need.
@@ -82,6 +83,16 @@ public final class ClusterService {
     this.ec2 = ec2;
     this.kubernetes = kubernetes;
     this.settings = settings;
+  }
+
+  /** Idle teardown: scheduled on create and update, removed on destroy (none: not scheduled). */
+  public ClusterService withIdle(ClusterIdle idle) {
+    this.idle = idle;
+    return this;
+  }
+
+  public ClusterIdle idle() {
+    return idle;
   }
 
   public ClusterStore store() {
@@ -397,6 +408,9 @@ public final class ClusterService {
 
   /** Finish: the record says ACTIVE. */
   public Map<String, Object> finishCreate(String name) {
+    if (idle != null) {
+      idle.schedule(name, config(name));
+    }
     store.setStatus(name, ClusterRecord.ACTIVE, null);
     return Map.of("status", ClusterRecord.ACTIVE);
   }
@@ -604,6 +618,12 @@ public final class ClusterService {
         return WAIT_UPDATE;
       }
       case SET_IDLE -> {
+        if (idle != null) {
+          ClusterStore.UpdateState st = store.updateState(name);
+          idle.schedule(
+              name,
+              parse(readJson(st.planJson(), PendingUpdate.class).configYaml(), "cluster.yml"));
+        }
         store.appendHistory(
             name, "idle settings changed by update (stored: " + stored.idleTimeoutMinutes() + ")");
         return next(name, planJson, index);
@@ -721,6 +741,9 @@ public final class ClusterService {
 
   /** Destroy, last step: every role of the cluster, then the record. */
   public Map<String, Object> destroyRolesAndRecord(String name) {
+    if (idle != null) {
+      idle.unschedule(name);
+    }
     ClusterNames.roles(name).forEach(iam::deleteRole);
     store.delete(name);
     return Map.of("status", "DESTROYED");

@@ -31,7 +31,8 @@ public final class ClusterStepHandler extends JsonHandler {
     DESTROY_ROLES,
     PLAN_UPDATE,
     ADVANCE_UPDATE,
-    UPDATE_FAILED
+    UPDATE_FAILED,
+    IDLE_CHECK
   }
 
   private final ClusterContext ctx;
@@ -81,6 +82,7 @@ public final class ClusterStepHandler extends JsonHandler {
       case PLAN_UPDATE -> s.planUpdate(text(in, "configYaml"), text(in, "execution"));
       case ADVANCE_UPDATE -> s.advanceUpdate(text(in, "clusterName"));
       case UPDATE_FAILED -> s.updateFailed(text(in, "clusterName"), reason(in));
+      case IDLE_CHECK -> s.idle().check(text(in, "clusterName"));
     };
   }
 

@@ -186,6 +186,22 @@ public final class ClusterStore {
   /** Where an update stands. */
   public record UpdateState(String planJson, int index, String phase, String updateId) {}
 
+  /** When the runs namespace last had work (the idle check's clock). */
+  public void setLastBusy(String name, Instant at) {
+    dynamo.updateItem(
+        b ->
+            b.tableName(table)
+                .key(key(name))
+                .updateExpression("SET lastBusyAt = :t")
+                .expressionAttributeValues(Map.of(":t", s(at.toString()))));
+  }
+
+  public Optional<Instant> lastBusy(String name) {
+    Map<String, AttributeValue> item =
+        dynamo.getItem(b -> b.tableName(table).key(key(name)).consistentRead(true)).item();
+    return Optional.ofNullable(item == null ? null : str(item, "lastBusyAt")).map(Instant::parse);
+  }
+
   public void appendHistory(String name, String entry) {
     dynamo.updateItem(
         b ->

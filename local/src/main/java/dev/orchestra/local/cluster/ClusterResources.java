@@ -25,6 +25,12 @@ public final class ClusterResources {
         .stateMachine(DESTROY_MACHINE, ControlPlanePlan.asl("cluster-destroy.asl.json"))
         .config(EnvVars.CLUSTER_TABLE, TABLE)
         .config(
+            EnvVars.IDLE_CHECK_FUNCTION_ARN,
+            env.lambdaArn(
+                dev.orchestra.functions.FunctionCatalog.clusterFunction(
+                    dev.orchestra.functions.cluster.ClusterStepHandler.Step.IDLE_CHECK)))
+        .config(EnvVars.CLUSTER_DESTROY_STATE_MACHINE_ARN, env.stateMachineArn(DESTROY_MACHINE))
+        .config(
             EnvVars.CLUSTER_OPS_ROLE_ARN,
             "arn:aws:iam::" + env.accountId() + ":role/orchestra-local-cluster-ops")
         .config(

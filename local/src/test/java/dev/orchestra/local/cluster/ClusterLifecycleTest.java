@@ -256,4 +256,48 @@ class ClusterLifecycleTest {
     assertThat(record.reason()).contains("injected: node group quota reached");
     assertThat(record.created()).isEmpty();
   }
+
+  @Test
+  void idleTeardown_firesUnderTimeScaling_scaleToZeroThenDestroy() throws IOException {
+    String c = "idle-cluster";
+    String yaml =
+        """
+        cluster_name: idle-cluster
+        cpu: {instance_type: m5.large, min_nodes: 1, max_nodes: 3}
+        idle_timeout_minutes: 1
+        """;
+    assertThat(create(yaml).status()).isEqualTo(ExecutionStatus.SUCCEEDED);
+    assertThat(aws.events().listRules(b -> b.namePrefix("orchestra-idle-" + c)).rules())
+        .singleElement()
+        .satisfies(r -> assertThat(r.scheduleExpression()).isEqualTo("rate(1 minute)"));
+    // One idle minute is 1.2 s at time scale 0.02; the stand-in fires the rule's target.
+    Nodegroup cpu =
+        Poll.until(
+            "the idle check to scale cpu to zero",
+            Duration.ofSeconds(30),
+            () -> {
+              Nodegroup g = group(c, "cpu");
+              return g.scalingConfig().minSize() == 0 && g.scalingConfig().desiredSize() == 0
+                  ? g
+                  : null;
+            });
+    assertThat(cpu.scalingConfig().maxSize()).isEqualTo(3);
+    assertThat(group(c, "system").scalingConfig().minSize()).isEqualTo(1);
+    var store = new ClusterStore(aws.dynamo(), ClusterResources.TABLE);
+    assertThat(store.get(c).orElseThrow().history())
+        .anySatisfy(h -> assertThat(h).contains("scaled [cpu] to zero"));
+
+    // idle_action: destroy — through an update, which reschedules.
+    DescribeExecutionResponse up =
+        run(
+            ClusterResources.UPDATE_MACHINE,
+            Map.of("clusterName", c, "configYaml", yaml + "idle_action: destroy\n"));
+    assertThat(up.status()).as(up.error() + " " + up.cause()).isEqualTo(ExecutionStatus.SUCCEEDED);
+    Poll.until(
+        "the idle check to destroy the cluster",
+        Duration.ofSeconds(40),
+        () -> store.get(c).isEmpty() && !aws.eks().listClusters().clusters().contains(c));
+    assertThat(orchestraRoles(c)).isEmpty();
+    assertThat(aws.events().listRules(b -> b.namePrefix("orchestra-idle-" + c)).rules()).isEmpty();
+  }
 }
