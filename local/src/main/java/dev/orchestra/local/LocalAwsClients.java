@@ -28,6 +28,7 @@ public final class LocalAwsClients implements AutoCloseable {
   private final S3Client s3;
   private final SfnClient sfn;
   private final software.amazon.awssdk.services.eventbridge.EventBridgeClient events;
+  private final software.amazon.awssdk.services.iam.IamClient iam;
 
   public LocalAwsClients(String endpoint, String region) {
     this.endpoint = URI.create(endpoint);
@@ -72,6 +73,14 @@ public final class LocalAwsClients implements AutoCloseable {
             .credentialsProvider(credentials)
             .overrideConfiguration(overrides)
             .build();
+    this.iam =
+        software.amazon.awssdk.services.iam.IamClient.builder()
+            .httpClient(http)
+            .endpointOverride(this.endpoint)
+            .region(this.region)
+            .credentialsProvider(credentials)
+            .overrideConfiguration(overrides)
+            .build();
     this.events =
         software.amazon.awssdk.services.eventbridge.EventBridgeClient.builder()
             .httpClient(http)
@@ -98,6 +107,10 @@ public final class LocalAwsClients implements AutoCloseable {
     return events;
   }
 
+  public software.amazon.awssdk.services.iam.IamClient iam() {
+    return iam;
+  }
+
   public SfnClient sfn() {
     return sfn;
   }
@@ -109,6 +122,7 @@ public final class LocalAwsClients implements AutoCloseable {
     s3.close();
     sfn.close();
     events.close();
+    iam.close();
     http.close();
   }
 }

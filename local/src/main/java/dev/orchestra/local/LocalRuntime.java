@@ -122,7 +122,8 @@ public final class LocalRuntime implements AutoCloseable {
     router = new Router(routerPort, motoPort, invoker, options.gapFillers()).start();
     moto.awaitReady(MOTO_START);
     aws = new LocalAwsClients(environment.awsEndpoint(), environment.region());
-    new PlanApplier(environment, aws.dynamo(), aws.sqs(), aws.s3(), aws.sfn()).apply(plan);
+    new PlanApplier(environment, aws.dynamo(), aws.sqs(), aws.s3(), aws.sfn(), aws.iam())
+        .apply(plan);
     for (ResourcePlan.EventSource source : plan.eventSources()) {
       pollers.add(
           new SqsPoller(

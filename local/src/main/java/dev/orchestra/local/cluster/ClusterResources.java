@@ -5,6 +5,7 @@ import dev.orchestra.local.LocalEnvironment;
 import dev.orchestra.local.loop.ControlPlanePlan;
 import dev.orchestra.local.plan.ResourcePlan;
 import dev.orchestra.shared.EnvVars;
+import dev.orchestra.shared.cluster.ClusterNames;
 
 /**
  * The cluster lifecycle's resources in the local runtime: the cluster records table, the three
@@ -16,10 +17,27 @@ public final class ClusterResources {
   public static final String UPDATE_MACHINE = "orchestra-cluster-update";
   public static final String DESTROY_MACHINE = "orchestra-cluster-destroy";
 
+  /** The permissions boundary the stack creates, as the local runtime creates it. */
+  public static final String BOUNDARY = "orchestra-permissions-boundary";
+
+  /**
+   * Everything except IAM, Organizations and account administration: roles cluster create makes
+   * (and the policies users add to them) cannot grant themselves more.
+   */
+  static final String BOUNDARY_DOCUMENT =
+      "{\"Version\":\"2012-10-17\",\"Statement\":["
+          + "{\"Sid\":\"Everything\",\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"},"
+          + "{\"Sid\":\"NoAdministration\",\"Effect\":\"Deny\",\"Action\":[\"iam:*\","
+          + "\"organizations:*\",\"account:*\"],\"Resource\":\"*\"}]}";
+
   private ClusterResources() {}
 
   public static void addTo(ResourcePlan.Builder b, LocalEnvironment env) {
-    b.table(ClusterStore.tableRequest(TABLE))
+    b.policy(BOUNDARY, ClusterNames.IAM_PATH, BOUNDARY_DOCUMENT)
+        .config(
+            EnvVars.PERMISSIONS_BOUNDARY_ARN,
+            "arn:aws:iam::" + env.accountId() + ":policy" + ClusterNames.IAM_PATH + BOUNDARY)
+        .table(ClusterStore.tableRequest(TABLE))
         .stateMachine(CREATE_MACHINE, ControlPlanePlan.asl("cluster-create.asl.json"))
         .stateMachine(UPDATE_MACHINE, ControlPlanePlan.asl("cluster-update.asl.json"))
         .stateMachine(DESTROY_MACHINE, ControlPlanePlan.asl("cluster-destroy.asl.json"))

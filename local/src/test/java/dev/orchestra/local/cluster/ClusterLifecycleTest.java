@@ -174,6 +174,8 @@ class ClusterLifecycleTest {
     assertThat(gpu.taints()).anySatisfy(t -> assertThat(t.key()).isEqualTo("nvidia.com/gpu"));
     Role access = aws.iam().getRole(b -> b.roleName(c + "-k8s-access-role")).role();
     assertThat(access.path()).isEqualTo("/orchestra/");
+    assertThat(access.permissionsBoundary().permissionsBoundaryArn())
+        .isEqualTo("arn:aws:iam::123456789012:policy/orchestra/orchestra-permissions-boundary");
     assertThat(
             java.net.URLDecoder.decode(access.assumeRolePolicyDocument(), StandardCharsets.UTF_8))
         .contains(PRINCIPAL);
@@ -299,5 +301,30 @@ class ClusterLifecycleTest {
         () -> store.get(c).isEmpty() && !aws.eks().listClusters().clusters().contains(c));
     assertThat(orchestraRoles(c)).isEmpty();
     assertThat(aws.events().listRules(b -> b.namePrefix("orchestra-idle-" + c)).rules()).isEmpty();
+  }
+
+  @Test
+  void additionalPolicyTheBoundaryCancels_isRefusedBeforeAnythingIsMade() throws IOException {
+    String yaml =
+        """
+        cluster_name: greedy-cluster
+        cpu: {instance_type: m5.large, min_nodes: 0, max_nodes: 1}
+        aws:
+          additional_policies:
+            - arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess
+            - arn:aws:iam::aws:policy/IAMFullAccess
+        """;
+    DescribeExecutionResponse d = create(yaml);
+    assertThat(d.status()).isEqualTo(ExecutionStatus.FAILED);
+    assertThat(d.error()).isEqualTo("dev.orchestra.shared.cluster.ClusterRefusedException");
+    String history =
+        aws.sfn().getExecutionHistory(b -> b.executionArn(d.executionArn())).events().stream()
+            .filter(e -> e.taskFailedEventDetails() != null)
+            .map(e -> e.taskFailedEventDetails().cause())
+            .collect(java.util.stream.Collectors.joining("\n"));
+    assertThat(history).contains("IAMFullAccess allows").contains("permissions boundary");
+    assertThat(history).doesNotContain("AmazonS3ReadOnlyAccess allows");
+    assertThat(orchestraRoles("greedy-cluster")).isEmpty();
+    assertThat(aws.eks().listClusters().clusters()).doesNotContain("greedy-cluster");
   }
 }
