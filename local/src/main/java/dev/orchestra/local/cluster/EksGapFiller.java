@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
 
 /**
  * The EKS APIs moto 5.2.1 lacks and cluster create calls, in memory, on the EKS REST paths: access
- * entries and their access policies, add-ons, Pod Identity associations, and DescribeUpdate. The
+ * entries and their access policies, add-ons, Pod Identity associations, DescribeUpdate, and the
+ * {@code accessConfig} of CreateCluster/DescribeCluster (passed through to moto and added). The
  * shapes follow the EKS API reference; errors carry {@code x-amzn-ErrorType} as EKS does.
  *
  * <p>Simplifications: add-ons are ACTIVE at once; DescribeUpdate reports {@code Successful} for any
@@ -34,6 +35,15 @@ public final class EksGapFiller implements GapFiller {
 
   private final Map<String, ClusterState> clusters = new ConcurrentHashMap<>();
 
+  /** Marks the filler's own pass-through request to moto, so it is not filled again. */
+  static final String INNER = "x-orchestra-gap-filler";
+
+  private final java.net.http.HttpClient http =
+      java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(5)).build();
+
+  /** accessConfig per cluster, as CreateCluster asked for it (moto drops it). */
+  private final Map<String, JsonNode> accessConfigs = new ConcurrentHashMap<>();
+
   private static final class ClusterState {
     final Map<String, ObjectNode> accessEntries = new LinkedHashMap<>();
     final Map<String, Map<String, ObjectNode>> policies = new LinkedHashMap<>();
@@ -46,6 +56,12 @@ public final class EksGapFiller implements GapFiller {
     if (!r.service().map("eks"::equals).orElse(false)) {
       return false;
     }
+    if (r.header(INNER).isPresent()) {
+      return false;
+    }
+    if (r.path().equals("/clusters") && r.method().equals("POST")) {
+      return true; // CreateCluster: passed through, accessConfig kept and answered
+    }
     Matcher m = CLUSTER.matcher(r.path());
     if (!m.matches()) {
       return false;
@@ -53,7 +69,11 @@ public final class EksGapFiller implements GapFiller {
     String rest = m.group(2) == null ? "" : m.group(2);
     if (rest.isEmpty() && r.method().equals("DELETE")) {
       clusters.remove(decode(m.group(1))); // moto deletes the cluster; its sub-resources go too
+      accessConfigs.remove(decode(m.group(1)));
       return false;
+    }
+    if (rest.isEmpty() && r.method().equals("GET")) {
+      return true; // DescribeCluster: passed through, accessConfig added
     }
     return rest.startsWith("/access-entries")
         || rest.startsWith("/addons")
@@ -62,7 +82,78 @@ public final class EksGapFiller implements GapFiller {
   }
 
   @Override
-  public synchronized RouterResponse handle(RouterRequest r) throws IOException {
+  public RouterResponse handle(RouterRequest r) throws IOException {
+    if (r.path().equals("/clusters") || CLUSTER.matcher(r.path()).replaceAll("$2").isEmpty()) {
+      return withAccessConfig(r);
+    }
+    return fill(r);
+  }
+
+  /**
+   * CreateCluster and DescribeCluster go to moto (through the router, marked so this filler lets
+   * them pass); the answer gets the accessConfig CreateCluster asked for. Without one, EKS's
+   * default: CONFIG_MAP with the creator bootstrapped as admin.
+   */
+  private RouterResponse withAccessConfig(RouterRequest r) throws IOException {
+    String host = r.header("host").orElseThrow(() -> new IOException("no Host header"));
+    java.net.http.HttpRequest.Builder b =
+        java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(
+                    "http://" + host + r.path() + (r.rawQuery() == null ? "" : "?" + r.rawQuery())))
+            .timeout(java.time.Duration.ofSeconds(30))
+            .method(
+                r.method(),
+                r.body() == null
+                    ? java.net.http.HttpRequest.BodyPublishers.noBody()
+                    : java.net.http.HttpRequest.BodyPublishers.ofByteArray(r.body()));
+    for (Map.Entry<String, java.util.List<String>> h : r.headers().entrySet()) {
+      String name = h.getKey().toLowerCase(java.util.Locale.ROOT);
+      if (name.equals("host")
+          || name.equals("content-length")
+          || name.equals("connection")
+          || name.equals("expect")
+          || name.equals("transfer-encoding")) {
+        continue;
+      }
+      h.getValue().forEach(v -> b.header(h.getKey(), v));
+    }
+    b.header(INNER, "1");
+    java.net.http.HttpResponse<byte[]> resp;
+    try {
+      resp = http.send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+    Map<String, String> headers = new LinkedHashMap<>();
+    headers.put("Content-Type", "application/json");
+    resp.headers()
+        .firstValue("x-amzn-ErrorType")
+        .ifPresent(v -> headers.put("x-amzn-ErrorType", v));
+    if (resp.statusCode() / 100 != 2) {
+      return new RouterResponse(resp.statusCode(), headers, resp.body());
+    }
+    ObjectNode body = (ObjectNode) JSON.readTree(resp.body());
+    ObjectNode cluster = (ObjectNode) body.path("cluster");
+    String name = cluster.path("name").asText();
+    if (r.method().equals("POST")) {
+      JsonNode asked = JSON.readTree(r.body()).path("accessConfig");
+      ObjectNode ac = JSON.createObjectNode();
+      ac.put(
+          "bootstrapClusterCreatorAdminPermissions",
+          asked.path("bootstrapClusterCreatorAdminPermissions").asBoolean(true));
+      ac.put("authenticationMode", asked.path("authenticationMode").asText("CONFIG_MAP"));
+      accessConfigs.putIfAbsent(name, ac);
+    }
+    JsonNode ac = accessConfigs.get(name);
+    if (ac != null) {
+      cluster.set("accessConfig", ac);
+    }
+    return new RouterResponse(
+        resp.statusCode(), headers, body.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  private synchronized RouterResponse fill(RouterRequest r) throws IOException {
     Matcher m = CLUSTER.matcher(r.path());
     m.matches();
     String cluster = decode(m.group(1));

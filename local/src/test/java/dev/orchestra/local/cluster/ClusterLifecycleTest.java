@@ -163,6 +163,7 @@ class ClusterLifecycleTest {
     assertThat(cluster.status().toString()).isEqualTo("ACTIVE");
     assertThat(cluster.version()).isEqualTo(dev.orchestra.shared.config.EksVersions.newest());
     assertThat(cluster.tags()).containsEntry("orchestra:cluster", c);
+    assertThat(cluster.accessConfig().authenticationModeAsString()).isEqualTo("API");
     assertThat(nodegroups(c)).hasSize(3);
     assertThat(group(c, "system").scalingConfig().minSize()).isEqualTo(1);
     assertThat(group(c, "cpu").instanceTypes()).containsExactly("m5.large");

@@ -141,4 +141,33 @@ class EksGapFillerTest {
     assertThat(u.id()).isEqualTo(id);
     assertThat(u.statusAsString()).isEqualTo("Successful");
   }
+
+  @Test
+  void accessConfig_keptFromCreateCluster_andReturnedByDescribeCluster() {
+    var created =
+        eks.createCluster(
+                b ->
+                    b.name("ac")
+                        .roleArn(ROLE)
+                        .resourcesVpcConfig(v -> v.subnetIds("subnet-1"))
+                        .accessConfig(
+                            a ->
+                                a.authenticationMode(
+                                        software.amazon.awssdk.services.eks.model.AuthenticationMode
+                                            .API)
+                                    .bootstrapClusterCreatorAdminPermissions(false)))
+            .cluster();
+    assertThat(created.accessConfig().authenticationModeAsString()).isEqualTo("API");
+    var described = eks.describeCluster(b -> b.name("ac")).cluster();
+    assertThat(described.accessConfig().authenticationModeAsString()).isEqualTo("API");
+    assertThat(described.accessConfig().bootstrapClusterCreatorAdminPermissions()).isFalse();
+    assertThat(
+            eks.describeCluster(b -> b.name("gf"))
+                .cluster()
+                .accessConfig()
+                .authenticationModeAsString())
+        .isEqualTo("CONFIG_MAP");
+    assertThatThrownBy(() -> eks.describeCluster(b -> b.name("nope")))
+        .isInstanceOf(ResourceNotFoundException.class);
+  }
 }
