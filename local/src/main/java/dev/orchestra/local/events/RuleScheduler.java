@@ -28,6 +28,12 @@ public final class RuleScheduler implements AutoCloseable {
   private static final Pattern RATE =
       Pattern.compile("rate\\((\\d+) (minute|minutes|hour|hours|day|days)\\)");
 
+  /**
+   * How often the rules are read: once a second keeps the load on moto (shared with the loop's
+   * DynamoDB traffic) negligible; a firing is at most this late.
+   */
+  static final long TICK_MS = 1000;
+
   private final EventBridgeClient events;
   private final LambdaInvoker invoker;
   private final TimeScale scale;
@@ -47,7 +53,7 @@ public final class RuleScheduler implements AutoCloseable {
   }
 
   public RuleScheduler start() {
-    thread.scheduleWithFixedDelay(this::tickQuietly, 200, 200, TimeUnit.MILLISECONDS);
+    thread.scheduleWithFixedDelay(this::tickQuietly, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
     return this;
   }
 
