@@ -64,7 +64,11 @@ public final class OptimizeCommand implements Callable<Integer> {
   @Option(names = "--endpoint", description = "A deployed Orchestra API (not available yet).")
   String endpoint;
 
-  @Option(names = "--cluster", description = "The compute target (default: the built-in local).")
+  @Option(
+      names = "--cluster",
+      description =
+          "The compute target (default: the cluster `orchestra cluster connect` connected last,"
+              + " else the built-in local).")
   String cluster;
 
   @Option(names = "--json", description = "Print one JSON document at the end.")
@@ -95,7 +99,11 @@ public final class OptimizeCommand implements Callable<Integer> {
                   experimentText,
                   runText,
                   UUID.randomUUID().toString(),
-                  cluster == null ? null : "cluster/" + cluster,
+                  cluster != null
+                      ? "cluster/" + cluster
+                      : dev.orchestra.cli.cluster.DefaultTarget.read()
+                          .map(c -> "cluster/" + c)
+                          .orElse(null),
                   workdir.toString(),
                   null);
       if (!accepted.accepted()) {
@@ -133,7 +141,7 @@ public final class OptimizeCommand implements Callable<Integer> {
   }
 
   /** The local runtime's handler configuration, starting the runtime if it is not up. */
-  static OrchestraConfig localConfig(PrintWriter progress) throws IOException {
+  public static OrchestraConfig localConfig(PrintWriter progress) throws IOException {
     TimeScale scale;
     try {
       scale = TimeScale.parse(System.getenv(EnvVars.TIME_SCALE));

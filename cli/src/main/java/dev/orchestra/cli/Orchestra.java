@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
       ValidateCommand.class,
       LocalCommand.class,
       OptimizeCommand.class,
+      dev.orchestra.cli.cluster.ClusterCommand.class,
       dev.orchestra.cli.bench.BenchCommand.class
     })
 public final class Orchestra implements Runnable {

@@ -1,6 +1,7 @@
 package dev.orchestra.functions;
 
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import dev.orchestra.functions.cluster.ClusterStepHandler;
 import dev.orchestra.functions.experiment.FinalizeHandler;
 import dev.orchestra.functions.experiment.PrepareHandler;
 import dev.orchestra.functions.experiment.WaitUntilDoneHandler;
@@ -32,7 +33,29 @@ public final class FunctionCatalog {
   public static final String RECORD_FAILURE = "orchestra-record-failure";
   public static final String RESULTS = "orchestra-results";
 
-  private static final List<Entry> ENTRIES =
+  /** The cluster state machines' functions: {@code orchestra-cluster-<step>}, one per step. */
+  public static String clusterFunction(ClusterStepHandler.Step step) {
+    return "orchestra-cluster-" + step.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+  }
+
+  /** {@code ClusterCreateRolesFunctionArn} for {@code CREATE_ROLES}. */
+  public static String clusterPlaceholder(ClusterStepHandler.Step step) {
+    StringBuilder b = new StringBuilder("Cluster");
+    for (String part : step.name().split("_")) {
+      b.append(part.charAt(0)).append(part.substring(1).toLowerCase(java.util.Locale.ROOT));
+    }
+    return b.append("FunctionArn").toString();
+  }
+
+  private static List<Entry> entries() {
+    List<Entry> all = new java.util.ArrayList<>(LOOP_ENTRIES);
+    for (ClusterStepHandler.Step step : ClusterStepHandler.Step.values()) {
+      all.add(new Entry(clusterFunction(step), c -> ClusterStepHandler.of(c, step)));
+    }
+    return List.copyOf(all);
+  }
+
+  private static final List<Entry> LOOP_ENTRIES =
       List.of(
           new Entry(INTAKE, c -> new SqsStreamHandler(new IntakeHandler(new LoopContext(c)))),
           new Entry(PREPARE, c -> new PrepareHandler(new LoopContext(c))),
@@ -43,11 +66,15 @@ public final class FunctionCatalog {
           new Entry(RECORD_FAILURE, c -> new RecordFailureHandler(new LoopContext(c))),
           new Entry(RESULTS, c -> new SqsStreamHandler(new ResultsHandler(new LoopContext(c)))));
 
-  /**
-   * The {@code ${Placeholder}} of each function's ARN in statemachines/*.asl.json. CDK and the
-   * local runtime substitute them with the function's (alias) ARN.
-   */
-  public static final Map<String, String> ARN_PLACEHOLDERS =
+  private static Map<String, String> placeholders() {
+    Map<String, String> all = new java.util.LinkedHashMap<>(LOOP_PLACEHOLDERS);
+    for (ClusterStepHandler.Step step : ClusterStepHandler.Step.values()) {
+      all.put(clusterPlaceholder(step), clusterFunction(step));
+    }
+    return Map.copyOf(all);
+  }
+
+  private static final Map<String, String> LOOP_PLACEHOLDERS =
       Map.of(
           "PrepareFunctionArn", PREPARE,
           "WaitUntilDoneFunctionArn", WAIT_UNTIL_DONE,
@@ -55,6 +82,14 @@ public final class FunctionCatalog {
           "DispatchFunctionArn", DISPATCH,
           "RecordFunctionArn", RECORD,
           "RecordFailureFunctionArn", RECORD_FAILURE);
+
+  private static final List<Entry> ENTRIES = entries();
+
+  /**
+   * The {@code ${Placeholder}} of each function's ARN in statemachines/*.asl.json. CDK and the
+   * local runtime substitute them with the function's (alias) ARN.
+   */
+  public static final Map<String, String> ARN_PLACEHOLDERS = placeholders();
 
   private FunctionCatalog() {}
 

@@ -33,6 +33,8 @@ public final class MotoServer implements AutoCloseable {
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.DISCARD);
     pb.environment().put("MOTO_PORT", Integer.toString(port));
+    // AWS managed policies (AmazonEKSClusterPolicy, ...) exist in every real account.
+    pb.environment().put("MOTO_IAM_LOAD_MANAGED_POLICIES", "true");
     Process p = pb.start();
     MotoServer server = new MotoServer(p, port);
     Instant deadline = Instant.now().plus(Duration.ofSeconds(30));

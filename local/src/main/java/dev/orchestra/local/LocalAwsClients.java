@@ -27,6 +27,8 @@ public final class LocalAwsClients implements AutoCloseable {
   private final SqsClient sqs;
   private final S3Client s3;
   private final SfnClient sfn;
+  private final software.amazon.awssdk.services.eventbridge.EventBridgeClient events;
+  private final software.amazon.awssdk.services.iam.IamClient iam;
 
   public LocalAwsClients(String endpoint, String region) {
     this.endpoint = URI.create(endpoint);
@@ -71,6 +73,22 @@ public final class LocalAwsClients implements AutoCloseable {
             .credentialsProvider(credentials)
             .overrideConfiguration(overrides)
             .build();
+    this.iam =
+        software.amazon.awssdk.services.iam.IamClient.builder()
+            .httpClient(http)
+            .endpointOverride(this.endpoint)
+            .region(this.region)
+            .credentialsProvider(credentials)
+            .overrideConfiguration(overrides)
+            .build();
+    this.events =
+        software.amazon.awssdk.services.eventbridge.EventBridgeClient.builder()
+            .httpClient(http)
+            .endpointOverride(this.endpoint)
+            .region(this.region)
+            .credentialsProvider(credentials)
+            .overrideConfiguration(overrides)
+            .build();
   }
 
   public DynamoDbClient dynamo() {
@@ -85,6 +103,14 @@ public final class LocalAwsClients implements AutoCloseable {
     return s3;
   }
 
+  public software.amazon.awssdk.services.eventbridge.EventBridgeClient events() {
+    return events;
+  }
+
+  public software.amazon.awssdk.services.iam.IamClient iam() {
+    return iam;
+  }
+
   public SfnClient sfn() {
     return sfn;
   }
@@ -95,6 +121,8 @@ public final class LocalAwsClients implements AutoCloseable {
     sqs.close();
     s3.close();
     sfn.close();
+    events.close();
+    iam.close();
     http.close();
   }
 }

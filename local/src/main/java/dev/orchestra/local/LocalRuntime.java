@@ -122,7 +122,8 @@ public final class LocalRuntime implements AutoCloseable {
     router = new Router(routerPort, motoPort, invoker, options.gapFillers()).start();
     moto.awaitReady(MOTO_START);
     aws = new LocalAwsClients(environment.awsEndpoint(), environment.region());
-    new PlanApplier(environment, aws.dynamo(), aws.sqs(), aws.s3(), aws.sfn()).apply(plan);
+    new PlanApplier(environment, aws.dynamo(), aws.sqs(), aws.s3(), aws.sfn(), aws.iam())
+        .apply(plan);
     for (ResourcePlan.EventSource source : plan.eventSources()) {
       pollers.add(
           new SqsPoller(
@@ -135,6 +136,10 @@ public final class LocalRuntime implements AutoCloseable {
                   source.batchSize())
               .start(source.concurrency()));
     }
+    // moto stores EventBridge schedules but never fires them: this stand-in does (idle checks).
+    resources.add(
+        new dev.orchestra.local.events.RuleScheduler(aws.events(), invoker, options.timeScale())
+            .start());
     ScheduledExecutorService carrierThreads =
         Executors.newScheduledThreadPool(
             4,

@@ -94,4 +94,28 @@ public final class EnvVars {
    * one Lambda entry class builds that catalog entry's handler.
    */
   public static final String FUNCTION = "ORCHESTRA_FUNCTION";
+
+  /** The cluster records table (one item per cluster name). */
+  public static final String CLUSTER_TABLE = "ORCHESTRA_CLUSTER_TABLE";
+
+  /**
+   * The permissions boundary on every role cluster create makes; {@code additional_policies} it
+   * would cancel are refused. Unset: no boundary (and no check).
+   */
+  public static final String PERMISSIONS_BOUNDARY_ARN = "ORCHESTRA_PERMISSIONS_BOUNDARY_ARN";
+
+  /** The cluster-operations Lambda role: cluster admin on every cluster (access entry). */
+  public static final String CLUSTER_OPS_ROLE_ARN = "ORCHESTRA_CLUSTER_OPS_ROLE_ARN";
+
+  /** The dispatcher Lambda role: edit rights in the runs namespace only (access entry). */
+  public static final String DISPATCHER_ROLE_ARN = "ORCHESTRA_DISPATCHER_ROLE_ARN";
+
+  /** The function EventBridge invokes for a cluster's idle check (its ARN or name). */
+  public static final String IDLE_CHECK_FUNCTION_ARN = "ORCHESTRA_IDLE_CHECK_FUNCTION_ARN";
+
+  /**
+   * The cluster destroy state machine (the idle check starts it for {@code idle_action: destroy}).
+   */
+  public static final String CLUSTER_DESTROY_STATE_MACHINE_ARN =
+      "ORCHESTRA_CLUSTER_DESTROY_STATE_MACHINE_ARN";
 }

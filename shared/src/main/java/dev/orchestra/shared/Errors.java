@@ -24,6 +24,10 @@ public final class Errors {
   public static final String EXPERIMENT_NOT_FOUND = ExperimentNotFoundException.NAME;
   public static final String EXPERIMENT_REJECTED = ExperimentRejectedException.NAME;
   public static final String EXPERIMENT_FAILED = ExperimentFailedException.NAME;
+  public static final String CLUSTER_REFUSED =
+      dev.orchestra.shared.cluster.ClusterRefusedException.NAME;
+  public static final String CLUSTER_STEP_FAILED =
+      dev.orchestra.shared.cluster.ClusterStepFailedException.NAME;
 
   // Step Functions' own names.
   public static final String STATES_ALL = "States.ALL";
@@ -50,6 +54,8 @@ public final class Errors {
               EXPERIMENT_NOT_FOUND,
               EXPERIMENT_REJECTED,
               EXPERIMENT_FAILED,
+              CLUSTER_REFUSED,
+              CLUSTER_STEP_FAILED,
               STATES_ALL,
               STATES_TIMEOUT,
               STATES_HEARTBEAT_TIMEOUT,

@@ -36,6 +36,9 @@ public final class AwsClients implements AutoCloseable {
   private SfnClient sfn;
   private SqsClient sqs;
   private EksClient eks;
+  private software.amazon.awssdk.services.iam.IamClient iam;
+  private software.amazon.awssdk.services.ec2.Ec2Client ec2;
+  private software.amazon.awssdk.services.eventbridge.EventBridgeClient events;
 
   public AwsClients(OrchestraConfig config) {
     this.config = config;
@@ -78,6 +81,38 @@ public final class AwsClients implements AutoCloseable {
       eks = track(configure(EksClient.builder()).build());
     }
     return eks;
+  }
+
+  /** IAM (a global service; the SDK resolves its endpoint from the region). */
+  public synchronized software.amazon.awssdk.services.iam.IamClient iam() {
+    if (iam == null) {
+      iam = track(configure(software.amazon.awssdk.services.iam.IamClient.builder()).build());
+    }
+    return iam;
+  }
+
+  public synchronized software.amazon.awssdk.services.ec2.Ec2Client ec2() {
+    if (ec2 == null) {
+      ec2 = track(configure(software.amazon.awssdk.services.ec2.Ec2Client.builder()).build());
+    }
+    return ec2;
+  }
+
+  public synchronized software.amazon.awssdk.services.eventbridge.EventBridgeClient events() {
+    if (events == null) {
+      events =
+          track(
+              configure(software.amazon.awssdk.services.eventbridge.EventBridgeClient.builder())
+                  .build());
+    }
+    return events;
+  }
+
+  /** The caller's ARN (STS GetCallerIdentity). */
+  public String stsCallerArn() {
+    try (var sts = configure(software.amazon.awssdk.services.sts.StsClient.builder()).build()) {
+      return sts.getCallerIdentity().arn();
+    }
   }
 
   public Region region() {

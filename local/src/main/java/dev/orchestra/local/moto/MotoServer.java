@@ -82,6 +82,8 @@ public final class MotoServer implements AutoCloseable {
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().put("MOTO_PORT", Integer.toString(launch.routerPort()));
     pb.environment().put("PYTHONUNBUFFERED", "1");
+    // AWS managed policies (AmazonEKSClusterPolicy, ...) exist in every real account.
+    pb.environment().put("MOTO_IAM_LOAD_MANAGED_POLICIES", "true");
     pb.redirectErrorStream(true);
     pb.redirectOutput(ProcessBuilder.Redirect.appendTo(launch.logFile().toFile()));
     pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));

@@ -34,9 +34,22 @@ public final class PlanApplier {
   private final SqsClient sqs;
   private final S3Client s3;
   private final SfnClient sfn;
+  private final software.amazon.awssdk.services.iam.IamClient iam;
 
   public PlanApplier(
       LocalEnvironment env, DynamoDbClient dynamo, SqsClient sqs, S3Client s3, SfnClient sfn) {
+    this(env, dynamo, sqs, s3, sfn, null);
+  }
+
+  /** With IAM, for plans that declare managed policies. */
+  public PlanApplier(
+      LocalEnvironment env,
+      DynamoDbClient dynamo,
+      SqsClient sqs,
+      S3Client s3,
+      SfnClient sfn,
+      software.amazon.awssdk.services.iam.IamClient iam) {
+    this.iam = iam;
     this.env = env;
     this.dynamo = dynamo;
     this.sqs = sqs;
@@ -45,6 +58,17 @@ public final class PlanApplier {
   }
 
   public void apply(ResourcePlan plan) {
+    for (ResourcePlan.ManagedPolicy p : plan.policies()) {
+      if (iam == null) {
+        throw new IllegalStateException(
+            "the plan declares IAM policies but no IAM client was given");
+      }
+      try {
+        iam.createPolicy(b -> b.policyName(p.name()).path(p.path()).policyDocument(p.document()));
+      } catch (software.amazon.awssdk.services.iam.model.EntityAlreadyExistsException exists) {
+        LOG.debug("policy {} exists", p.name());
+      }
+    }
     plan.tables()
         .forEach(
             t -> {

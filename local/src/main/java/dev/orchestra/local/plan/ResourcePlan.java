@@ -22,9 +22,29 @@ public record ResourcePlan(
     List<StateMachine> stateMachines,
     List<EventSource> eventSources,
     Map<String, String> substitutions,
-    Map<String, String> config) {
+    Map<String, String> config,
+    List<ManagedPolicy> policies) {
+
+  public ResourcePlan(
+      List<CreateTableRequest> tables,
+      List<Queue> queues,
+      List<Bucket> buckets,
+      List<StateMachine> stateMachines,
+      List<EventSource> eventSources,
+      Map<String, String> substitutions,
+      Map<String, String> config) {
+    this(tables, queues, buckets, stateMachines, eventSources, substitutions, config, List.of());
+  }
+
+  /**
+   * A customer-managed IAM policy (e.g. the permissions boundary the stack would create).
+   *
+   * @param path IAM path, e.g. {@code /orchestra/}
+   */
+  public record ManagedPolicy(String name, String path, String document) {}
 
   public ResourcePlan {
+    policies = List.copyOf(policies);
     tables = List.copyOf(tables);
     queues = List.copyOf(queues);
     buckets = List.copyOf(buckets);
@@ -80,6 +100,12 @@ public record ResourcePlan(
     private final List<EventSource> eventSources = new ArrayList<>();
     private final Map<String, String> substitutions = new LinkedHashMap<>();
     private final Map<String, String> config = new LinkedHashMap<>();
+    private final List<ManagedPolicy> policies = new ArrayList<>();
+
+    public Builder policy(String name, String path, String document) {
+      policies.add(new ManagedPolicy(name, path, document));
+      return this;
+    }
 
     public Builder table(CreateTableRequest table) {
       tables.add(table);
@@ -119,7 +145,7 @@ public record ResourcePlan(
 
     public ResourcePlan build() {
       return new ResourcePlan(
-          tables, queues, buckets, stateMachines, eventSources, substitutions, config);
+          tables, queues, buckets, stateMachines, eventSources, substitutions, config, policies);
     }
   }
 }

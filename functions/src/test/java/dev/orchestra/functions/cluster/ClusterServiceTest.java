@@ -1,0 +1,197 @@
+package dev.orchestra.functions.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.orchestra.functions.MotoServer;
+import dev.orchestra.functions.aws.AwsClients;
+import dev.orchestra.shared.cluster.ClusterNames;
+import dev.orchestra.shared.cluster.ClusterRefusedException;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.eks.model.Nodegroup;
+
+/**
+ * The steps moto implements (IAM, EC2, EKS clusters and node groups), against a real moto server;
+ * the EKS APIs moto lacks run through the local runtime's gap fillers in the local module's tests.
+ */
+@EnableKubernetesMockClient(crud = true, https = false)
+class ClusterServiceTest {
+  static KubernetesMockServer server;
+  static KubernetesClient client;
+  static MotoServer moto;
+  static AwsClients aws;
+  static ClusterService service;
+
+  static final String GPU_YAML =
+      """
+      cluster_name: %s
+      cpu: {instance_type: m5.large, min_nodes: 0, max_nodes: 2}
+      gpu: {instance_type: g5.xlarge, min_nodes: 0, max_nodes: 2}
+      tags: {team: ml}
+      """;
+  static final String PRINCIPAL = "arn:aws:iam::123456789012:user/alice";
+
+  @BeforeAll
+  static void start() throws Exception {
+    moto = MotoServer.start();
+    aws = new AwsClients(moto.config(Map.of()));
+    ClusterStore.createTable(aws.dynamo(), "clusters");
+    service =
+        new ClusterService(
+            new ClusterStore(aws.dynamo(), "clusters"),
+            aws.eks(),
+            new ClusterIam(aws.iam(), null),
+            aws.ec2(),
+            name -> server.createClient(),
+            new ClusterService.Settings(null, null, null, null, "bucket"));
+  }
+
+  @AfterAll
+  static void stop() {
+    aws.close();
+    moto.close();
+  }
+
+  static void createThroughNodegroups(String name, String exec) {
+    service.validate(GPU_YAML.formatted(name), exec);
+    service.createRoles(name, PRINCIPAL, exec);
+    assertThat(service.createCluster(name, exec)).containsEntry("status", "ACTIVE");
+    service.createNodegroups(name, exec);
+  }
+
+  @Test
+  void create_makesRolesClusterAndNodegroupsAsTheFileSays() {
+    createThroughNodegroups("svc-a", "exec-1");
+    var role = aws.iam().getRole(b -> b.roleName("svc-a-k8s-access-role")).role();
+    assertThat(role.path()).isEqualTo("/orchestra/");
+    List<Nodegroup> groups =
+        service.listNodegroups("svc-a").stream()
+            .map(
+                g ->
+                    aws.eks()
+                        .describeNodegroup(b -> b.clusterName("svc-a").nodegroupName(g))
+                        .nodegroup())
+            .toList();
+    assertThat(groups).hasSize(3);
+    Nodegroup gpu =
+        groups.stream().filter(g -> g.nodegroupName().startsWith("gpu-")).findFirst().orElseThrow();
+    assertThat(gpu.amiTypeAsString()).isEqualTo("AL2023_x86_64_NVIDIA");
+    assertThat(gpu.instanceTypes()).containsExactly("g5.xlarge");
+    assertThat(gpu.scalingConfig().minSize()).isZero();
+    assertThat(gpu.scalingConfig().maxSize()).isEqualTo(2);
+    assertThat(gpu.tags()).containsEntry("orchestra:cluster", "svc-a").containsEntry("team", "ml");
+    assertThat(service.nodegroupsStatus("svc-a", false)).containsEntry("done", true);
+    assertThat(service.bootstrapKubernetes("svc-a")).containsEntry("applied", 7);
+    assertThat(client.namespaces().withName("orchestra-runs").get()).isNotNull();
+    assertThat(
+            client
+                .apps()
+                .daemonSets()
+                .inNamespace("kube-system")
+                .withName("nvidia-device-plugin")
+                .get())
+        .isNotNull();
+  }
+
+  @Test
+  void createTwice_recordsOnlyTheFirstCreator_andRollbackOfTheSecondDeletesNothing() {
+    createThroughNodegroups("svc-b", "exec-1");
+    createThroughNodegroups("svc-b", "exec-2");
+    assertThat(service.store().get("svc-b").orElseThrow().created())
+        .allSatisfy((k, v) -> assertThat(v).isEqualTo("exec-1"));
+    service.rollbackNodegroups("svc-b", "exec-2");
+    service.rollbackRest("svc-b", "exec-2", "test");
+    assertThat(service.listNodegroups("svc-b")).hasSize(3);
+    assertThat(service.clusterExists("svc-b")).isTrue();
+  }
+
+  @Test
+  void rollback_deletesWhatTheExecutionCreated() {
+    createThroughNodegroups("svc-c", "exec-1");
+    service.rollbackNodegroups("svc-c", "exec-1");
+    assertThat(service.nodegroupsStatus("svc-c", true)).containsEntry("done", true);
+    service.rollbackRest("svc-c", "exec-1", "boom");
+    assertThat(service.clusterExists("svc-c")).isFalse();
+    for (String r : ClusterNames.roles("svc-c")) {
+      assertThat(service.store().get("svc-c").orElseThrow().created()).isEmpty();
+      assertThat(aws.iam().listRoles(b -> b.pathPrefix("/orchestra/")).roles())
+          .noneMatch(x -> x.roleName().equals(r));
+    }
+    assertThat(service.store().get("svc-c").orElseThrow().status()).isEqualTo("FAILED");
+    assertThat(service.store().get("svc-c").orElseThrow().reason()).isEqualTo("boom");
+  }
+
+  @Test
+  void destroy_leavesNothing() {
+    createThroughNodegroups("svc-d", "exec-1");
+    service.destroyNodegroups("svc-d");
+    assertThat(service.nodegroupsStatus("svc-d", true)).containsEntry("done", true);
+    service.destroyCluster("svc-d");
+    assertThat(service.clusterStatus("svc-d")).containsEntry("status", "GONE");
+    service.destroyRolesAndRecord("svc-d");
+    assertThat(aws.iam().listRoles(b -> b.pathPrefix("/orchestra/")).roles())
+        .noneMatch(r -> r.roleName().startsWith("svc-d-"));
+    assertThat(service.store().get("svc-d")).isEmpty();
+    // destroying again is done already
+    service.destroyNodegroups("svc-d");
+    service.destroyCluster("svc-d");
+    service.destroyRolesAndRecord("svc-d");
+  }
+
+  @Test
+  void validate_whenPolicyMissing_refusesNamingIt() {
+    assertThatThrownBy(
+            () ->
+                service.validate(
+                    GPU_YAML.formatted("svc-e")
+                        + "aws: {additional_policies: [arn:aws:iam::123456789012:policy/nope]}\n",
+                    "exec-1"))
+        .isInstanceOf(ClusterRefusedException.class)
+        .hasMessageContaining("policy/nope does not exist");
+  }
+
+  @Test
+  void validate_whenBoundaryCancelsPolicy_refusesWithReason() {
+    String boundary =
+        aws.iam()
+            .createPolicy(
+                b ->
+                    b.policyName("boundary")
+                        .policyDocument(
+                            "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:*\",\"Resource\":\"*\"}]}"))
+            .policy()
+            .arn();
+    String wide =
+        aws.iam()
+            .createPolicy(
+                b ->
+                    b.policyName("wide")
+                        .policyDocument(
+                            "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"s3:GetObject\",\"iam:CreateUser\"],\"Resource\":\"*\"}]}"))
+            .policy()
+            .arn();
+    ClusterService bounded =
+        new ClusterService(
+            service.store(),
+            aws.eks(),
+            new ClusterIam(aws.iam(), boundary),
+            aws.ec2(),
+            n -> server.createClient(),
+            new ClusterService.Settings(boundary, null, null, null, null));
+    assertThatThrownBy(
+            () ->
+                bounded.validate(
+                    GPU_YAML.formatted("svc-f") + "aws: {additional_policies: [" + wide + "]}\n",
+                    "exec-1"))
+        .isInstanceOf(ClusterRefusedException.class)
+        .hasMessageContaining("[iam:CreateUser]")
+        .hasMessageContaining("permissions boundary");
+  }
+}
