@@ -118,4 +118,10 @@ public final class EnvVars {
    */
   public static final String CLUSTER_DESTROY_STATE_MACHINE_ARN =
       "ORCHESTRA_CLUSTER_DESTROY_STATE_MACHINE_ARN";
+
+  /**
+   * Comma-separated subnet ids for EKS clusters and node groups (at least two availability zones).
+   * Unset: the default VPC's default subnets in zones EKS supports.
+   */
+  public static final String SUBNET_IDS = "ORCHESTRA_SUBNET_IDS";
 }

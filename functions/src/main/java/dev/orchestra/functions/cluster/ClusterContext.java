@@ -37,7 +37,12 @@ public final class ClusterContext implements AutoCloseable {
                   config.get(EnvVars.CLUSTER_OPS_ROLE_ARN).orElse(null),
                   config.get(EnvVars.DISPATCHER_ROLE_ARN).orElse(null),
                   config.get(EnvVars.RESULTS_QUEUE_URL).map(ClusterContext::queueArn).orElse(null),
-                  config.get(EnvVars.BUCKET).orElse(null)));
+                  config.get(EnvVars.BUCKET).orElse(null),
+                  config.get(EnvVars.SUBNET_IDS).stream()
+                      .flatMap(v -> java.util.Arrays.stream(v.split(",")))
+                      .map(String::trim)
+                      .filter(v -> !v.isEmpty())
+                      .toList()));
       ClusterStore store = service.store();
       service.withIdle(
           new ClusterIdle(

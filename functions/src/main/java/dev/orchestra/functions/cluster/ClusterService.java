@@ -63,12 +63,21 @@ public final class ClusterService {
    * @param resultsQueueArn what the reporter may send to
    * @param bucket whose {@code runs/} the reporter may write
    */
+  /**
+   * @param subnetIds the subnets clusters and node groups use (the stack's configuration); empty:
+   *     the default VPC's default subnets in availability zones EKS supports
+   */
   public record Settings(
       String boundaryArn,
       String clusterOpsRoleArn,
       String dispatcherRoleArn,
       String resultsQueueArn,
-      String bucket) {}
+      String bucket,
+      List<String> subnetIds) {
+    public Settings {
+      subnetIds = subnetIds == null ? List.of() : List.copyOf(subnetIds);
+    }
+  }
 
   public ClusterService(
       ClusterStore store,
@@ -187,7 +196,7 @@ public final class ClusterService {
   /** CreateCluster: API authentication mode, the version, subnets, ownership tags. */
   public Map<String, Object> createCluster(String name, String exec) {
     ClusterConfig config = config(name);
-    List<String> subnets = defaultSubnets();
+    List<String> subnets = settings.subnetIds().isEmpty() ? defaultSubnets() : settings.subnetIds();
     String roleArn = iam.role(ClusterNames.clusterRole(name)).arn();
     try {
       eks.createCluster(

@@ -50,7 +50,7 @@ class ClusterServiceTest {
             new ClusterIam(aws.iam(), null),
             aws.ec2(),
             name -> server.createClient(),
-            new ClusterService.Settings(null, null, null, null, "bucket"));
+            new ClusterService.Settings(null, null, null, null, "bucket", List.of()));
   }
 
   @AfterAll
@@ -98,6 +98,50 @@ class ClusterServiceTest {
                 .withName("nvidia-device-plugin")
                 .get())
         .isNotNull();
+  }
+
+  @Test
+  void create_withConfiguredSubnets_usesThemForClusterAndNodegroups() {
+    var vpc = aws.ec2().createVpc(b -> b.cidrBlock("10.42.0.0/16")).vpc().vpcId();
+    String a =
+        aws.ec2()
+            .createSubnet(
+                b -> b.vpcId(vpc).cidrBlock("10.42.1.0/24").availabilityZone("us-east-1a"))
+            .subnet()
+            .subnetId();
+    String c =
+        aws.ec2()
+            .createSubnet(
+                b -> b.vpcId(vpc).cidrBlock("10.42.2.0/24").availabilityZone("us-east-1c"))
+            .subnet()
+            .subnetId();
+    ClusterService configured =
+        new ClusterService(
+            new ClusterStore(aws.dynamo(), "clusters"),
+            aws.eks(),
+            new ClusterIam(aws.iam(), null),
+            aws.ec2(),
+            name -> server.createClient(),
+            new ClusterService.Settings(null, null, null, null, "bucket", List.of(a, c)));
+    configured.validate(GPU_YAML.formatted("svc-subnets"), "exec-s");
+    configured.createRoles("svc-subnets", PRINCIPAL, "exec-s");
+    configured.createCluster("svc-subnets", "exec-s");
+    configured.createNodegroups("svc-subnets", "exec-s");
+    assertThat(
+            aws.eks()
+                .describeCluster(b -> b.name("svc-subnets"))
+                .cluster()
+                .resourcesVpcConfig()
+                .subnetIds())
+        .containsExactlyInAnyOrder(a, c);
+    for (String g : configured.listNodegroups("svc-subnets")) {
+      assertThat(
+              aws.eks()
+                  .describeNodegroup(b -> b.clusterName("svc-subnets").nodegroupName(g))
+                  .nodegroup()
+                  .subnets())
+          .containsExactlyInAnyOrder(a, c);
+    }
   }
 
   @Test
@@ -184,7 +228,7 @@ class ClusterServiceTest {
             new ClusterIam(aws.iam(), boundary),
             aws.ec2(),
             n -> server.createClient(),
-            new ClusterService.Settings(boundary, null, null, null, null));
+            new ClusterService.Settings(boundary, null, null, null, null, List.of()));
     assertThatThrownBy(
             () ->
                 bounded.validate(
