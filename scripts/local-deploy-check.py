@@ -13,7 +13,7 @@ for name in stacks:
         failed.append(f"stack {name} is {status}")
 
 expect = {
-    "tables": (["orchestra-experiments"], boto3.client("dynamodb").list_tables()["TableNames"]),
+    "tables": (["orchestra-experiments", "orchestra-clusters"], boto3.client("dynamodb").list_tables()["TableNames"]),
     "queues": (
         ["orchestra-intake", "orchestra-intake-dlq", "orchestra-results", "orchestra-results-dlq"],
         [u.rsplit("/", 1)[1] for u in boto3.client("sqs").list_queues().get("QueueUrls", [])],
@@ -29,11 +29,24 @@ if "OrchestraWorkflows" in stacks:
             "orchestra-intake", "orchestra-prepare", "orchestra-wait-until-done",
             "orchestra-finalize", "orchestra-dispatch", "orchestra-record",
             "orchestra-record-failure", "orchestra-results",
+        ]
+        + [
+            "orchestra-cluster-" + step
+            for step in (
+                "validate", "create-roles", "create-cluster", "cluster-status",
+                "create-access-entries", "create-addons", "create-nodegroups",
+                "nodegroups-status", "bootstrap-kubernetes", "finish-create",
+                "rollback-nodegroups", "rollback-rest", "destroy-nodegroups", "destroy-cluster",
+                "destroy-roles", "plan-update", "advance-update", "update-failed", "idle-check",
+            )
         ],
         [f["FunctionName"] for f in boto3.client("lambda").list_functions()["Functions"]],
     )
     expect["state machines"] = (
-        ["orchestra-experiment", "orchestra-run"],
+        [
+            "orchestra-experiment", "orchestra-run", "orchestra-cluster-create",
+            "orchestra-cluster-update", "orchestra-cluster-destroy",
+        ],
         [m["name"] for m in boto3.client("stepfunctions").list_state_machines()["stateMachines"]],
     )
 for kind, (wanted, found) in expect.items():

@@ -1,5 +1,6 @@
 package dev.orchestra.cdk;
 
+import dev.orchestra.functions.cluster.ClusterStore;
 import dev.orchestra.functions.store.DynamoDbExperimentStore;
 import io.github.cdklabs.cdknag.NagPackSuppression;
 import io.github.cdklabs.cdknag.NagSuppressions;
@@ -38,7 +39,7 @@ import software.constructs.Construct;
 /**
  * What holds data: the bucket (experiment drops, run outputs, reports) with its S3 → intake-queue
  * notification, the intake and results queues with their dead-letter queues and alarms, and the
- * experiments table. Bucket and table are retained when the stack is deleted.
+ * experiments and clusters tables. Bucket and tables are retained when the stack is deleted.
  */
 public final class DataStack extends Stack {
   /** S3 event notifications: experiment files under this prefix with this suffix. */
@@ -53,6 +54,7 @@ public final class DataStack extends Stack {
   private final Queue intakeQueue;
   private final Queue resultsQueue;
   private final Table table;
+  private final Table clusterTable;
 
   public DataStack(Construct scope, String id, StackProps props, Settings settings) {
     super(scope, id, props);
@@ -143,8 +145,22 @@ public final class DataStack extends Stack {
             .removalPolicy(RemovalPolicy.RETAIN)
             .build();
 
+    CreateTableRequest clusterSchema =
+        ClusterStore.tableRequest(settings.physicalName("orchestra-clusters"));
+    clusterTable =
+        Table.Builder.create(this, "Clusters")
+            .tableName(clusterSchema.tableName())
+            .partitionKey(key(clusterSchema, KeyType.HASH))
+            .billingMode(BillingMode.PAY_PER_REQUEST)
+            .encryption(TableEncryption.AWS_MANAGED)
+            .pointInTimeRecoverySpecification(
+                PointInTimeRecoverySpecification.builder().pointInTimeRecoveryEnabled(true).build())
+            .removalPolicy(RemovalPolicy.RETAIN)
+            .build();
+
     CfnOutput.Builder.create(this, "BucketName").value(bucket.getBucketName()).build();
     CfnOutput.Builder.create(this, "TableName").value(table.getTableName()).build();
+    CfnOutput.Builder.create(this, "ClusterTableName").value(clusterTable.getTableName()).build();
     CfnOutput.Builder.create(this, "ResultsQueueUrl").value(resultsQueue.getQueueUrl()).build();
   }
 
@@ -223,5 +239,9 @@ public final class DataStack extends Stack {
 
   public Table table() {
     return table;
+  }
+
+  public Table clusterTable() {
+    return clusterTable;
   }
 }

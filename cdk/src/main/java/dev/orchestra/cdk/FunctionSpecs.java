@@ -1,7 +1,9 @@
 package dev.orchestra.cdk;
 
 import dev.orchestra.functions.FunctionCatalog;
+import dev.orchestra.functions.cluster.ClusterStepHandler.Step;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
@@ -29,7 +31,45 @@ public final class FunctionSpecs {
     /** states:SendTaskSuccess/Failure/Heartbeat for the run state machine's tokens. */
     TASK_RUN,
     /** eks:DescribeCluster (the Kubernetes endpoint and CA of a target cluster). */
-    EKS_DESCRIBE
+    EKS_DESCRIBE,
+    /** dynamodb:GetItem/UpdateItem on the clusters table (ClusterStore). */
+    CLUSTER_TABLE,
+    /** dynamodb:DeleteItem on the clusters table (the destroy's last step forgets the record). */
+    CLUSTER_TABLE_DELETE,
+    /**
+     * iam:GetPolicy/GetPolicyVersion on AWS managed and this account's policies (aws
+     * .additional_policies and the boundary, read by Validate).
+     */
+    IAM_POLICY_READ,
+    /** iam:GetRole on runtime roles (under {@link RuntimeRoles#PATH}). */
+    RUNTIME_ROLE_READ,
+    /** {@link RuntimeRoles#passPolicy()}: get and pass runtime roles to EKS. */
+    RUNTIME_ROLES_PASS,
+    /** {@link RuntimeRoles#adminPolicy()}: create, tag, attach, detach, delete runtime roles. */
+    RUNTIME_ROLES_MANAGE,
+    /** ec2:DescribeAvailabilityZones/Vpcs/Subnets (the default VPC's subnets; IAM needs *). */
+    EC2_DESCRIBE,
+    /** Create, delete, upgrade, tag clusters (and EKS's service-linked role on first use). */
+    EKS_CLUSTER_WRITE,
+    /** eks:ListNodegroups/DescribeNodegroup. */
+    EKS_NODEGROUPS_READ,
+    /** Create, delete, resize and tag node groups; DescribeUpdate. */
+    EKS_NODEGROUPS_WRITE,
+    /** Create and delete access entries, associate access policies. */
+    EKS_ACCESS_ENTRIES,
+    /** Create and delete add-ons and pod identity associations. */
+    EKS_ADDONS,
+    /**
+     * Talks to the cluster's Kubernetes API (eks:DescribeCluster plus a token); the function's role
+     * becomes a cluster admin through an access entry (ORCHESTRA_CLUSTER_OPS_ROLE_ARN).
+     */
+    KUBERNETES,
+    /** events:PutRule/PutTargets/TagResource on rules {@code orchestra-idle-*}. */
+    IDLE_SCHEDULE,
+    /** events:RemoveTargets/DeleteRule on rules {@code orchestra-idle-*}. */
+    IDLE_UNSCHEDULE,
+    /** states:StartExecution of the cluster-destroy state machine (idle teardown). */
+    START_CLUSTER_DESTROY
   }
 
   /** One function: its jar group, timeout, memory and accesses. */
@@ -41,53 +81,162 @@ public final class FunctionSpecs {
   /** The jar with the Kubernetes client and EKS. */
   public static final String DISPATCH = "dispatch";
 
-  private static final Map<String, Spec> SPECS =
-      Map.of(
-          FunctionCatalog.INTAKE,
-          new Spec(
-              LOOP,
-              30,
-              1024,
-              EnumSet.of(
-                  Access.TABLE, Access.BUCKET_READ, Access.BUCKET_WRITE, Access.START_EXPERIMENT)),
-          FunctionCatalog.PREPARE,
-          new Spec(LOOP, 60, 1024, EnumSet.of(Access.TABLE, Access.BUCKET_WRITE, Access.START_RUN)),
-          FunctionCatalog.WAIT_UNTIL_DONE,
-          new Spec(
-              LOOP,
-              30,
-              1024,
-              EnumSet.of(Access.TABLE, Access.BUCKET_WRITE, Access.TASK_EXPERIMENT)),
-          FunctionCatalog.FINALIZE,
-          new Spec(LOOP, 60, 1024, EnumSet.of(Access.TABLE, Access.BUCKET_WRITE)),
-          FunctionCatalog.DISPATCH,
-          new Spec(
-              DISPATCH,
-              120,
-              1536,
-              EnumSet.of(
-                  Access.TABLE,
-                  Access.BUCKET_READ,
-                  Access.BUCKET_WRITE,
-                  Access.START_RUN,
-                  Access.TASK_EXPERIMENT,
-                  Access.EKS_DESCRIBE)),
-          FunctionCatalog.RECORD,
-          new Spec(
-              LOOP,
-              60,
-              1024,
-              EnumSet.of(
-                  Access.TABLE, Access.BUCKET_WRITE, Access.START_RUN, Access.TASK_EXPERIMENT)),
-          FunctionCatalog.RECORD_FAILURE,
-          new Spec(
-              LOOP,
-              60,
-              1024,
-              EnumSet.of(
-                  Access.TABLE, Access.BUCKET_WRITE, Access.START_RUN, Access.TASK_EXPERIMENT)),
-          FunctionCatalog.RESULTS,
-          new Spec(LOOP, 30, 1024, EnumSet.of(Access.TABLE, Access.TASK_RUN)));
+  /** The cluster lifecycle's functions: IAM, EC2, EventBridge, EKS and the Kubernetes client. */
+  public static final String CLUSTER = "cluster";
+
+  private static final Map<String, Spec> SPECS = new LinkedHashMap<>();
+
+  static {
+    SPECS.putAll(
+        Map.of(
+            FunctionCatalog.INTAKE,
+            new Spec(
+                LOOP,
+                30,
+                1024,
+                EnumSet.of(
+                    Access.TABLE,
+                    Access.BUCKET_READ,
+                    Access.BUCKET_WRITE,
+                    Access.START_EXPERIMENT)),
+            FunctionCatalog.PREPARE,
+            new Spec(
+                LOOP, 60, 1024, EnumSet.of(Access.TABLE, Access.BUCKET_WRITE, Access.START_RUN)),
+            FunctionCatalog.WAIT_UNTIL_DONE,
+            new Spec(
+                LOOP,
+                30,
+                1024,
+                EnumSet.of(Access.TABLE, Access.BUCKET_WRITE, Access.TASK_EXPERIMENT)),
+            FunctionCatalog.FINALIZE,
+            new Spec(LOOP, 60, 1024, EnumSet.of(Access.TABLE, Access.BUCKET_WRITE)),
+            FunctionCatalog.DISPATCH,
+            new Spec(
+                DISPATCH,
+                120,
+                1536,
+                EnumSet.of(
+                    Access.TABLE,
+                    Access.BUCKET_READ,
+                    Access.BUCKET_WRITE,
+                    Access.START_RUN,
+                    Access.TASK_EXPERIMENT,
+                    Access.EKS_DESCRIBE)),
+            FunctionCatalog.RECORD,
+            new Spec(
+                LOOP,
+                60,
+                1024,
+                EnumSet.of(
+                    Access.TABLE, Access.BUCKET_WRITE, Access.START_RUN, Access.TASK_EXPERIMENT)),
+            FunctionCatalog.RECORD_FAILURE,
+            new Spec(
+                LOOP,
+                60,
+                1024,
+                EnumSet.of(
+                    Access.TABLE, Access.BUCKET_WRITE, Access.START_RUN, Access.TASK_EXPERIMENT)),
+            FunctionCatalog.RESULTS,
+            new Spec(LOOP, 30, 1024, EnumSet.of(Access.TABLE, Access.TASK_RUN))));
+    cluster(Step.VALIDATE, 60, EnumSet.of(Access.CLUSTER_TABLE, Access.IAM_POLICY_READ));
+    cluster(Step.CREATE_ROLES, 120, EnumSet.of(Access.CLUSTER_TABLE, Access.RUNTIME_ROLES_MANAGE));
+    cluster(
+        Step.CREATE_CLUSTER,
+        60,
+        EnumSet.of(
+            Access.CLUSTER_TABLE,
+            Access.EC2_DESCRIBE,
+            Access.RUNTIME_ROLES_PASS,
+            Access.EKS_CLUSTER_WRITE,
+            Access.EKS_DESCRIBE));
+    cluster(Step.CLUSTER_STATUS, 30, EnumSet.of(Access.EKS_DESCRIBE));
+    cluster(
+        Step.CREATE_ACCESS_ENTRIES,
+        60,
+        EnumSet.of(Access.CLUSTER_TABLE, Access.RUNTIME_ROLE_READ, Access.EKS_ACCESS_ENTRIES));
+    cluster(
+        Step.CREATE_ADDONS,
+        60,
+        EnumSet.of(Access.CLUSTER_TABLE, Access.RUNTIME_ROLES_PASS, Access.EKS_ADDONS));
+    cluster(
+        Step.CREATE_NODEGROUPS,
+        60,
+        EnumSet.of(
+            Access.CLUSTER_TABLE,
+            Access.EKS_DESCRIBE,
+            Access.RUNTIME_ROLES_PASS,
+            Access.EKS_NODEGROUPS_READ,
+            Access.EKS_NODEGROUPS_WRITE));
+    cluster(
+        Step.NODEGROUPS_STATUS,
+        30,
+        EnumSet.of(Access.CLUSTER_TABLE, Access.EKS_DESCRIBE, Access.EKS_NODEGROUPS_READ));
+    cluster(Step.BOOTSTRAP_KUBERNETES, 120, EnumSet.of(Access.CLUSTER_TABLE, Access.KUBERNETES));
+    cluster(
+        Step.FINISH_CREATE,
+        30,
+        EnumSet.of(Access.CLUSTER_TABLE, Access.IDLE_SCHEDULE, Access.IDLE_UNSCHEDULE));
+    cluster(
+        Step.ROLLBACK_NODEGROUPS,
+        60,
+        EnumSet.of(Access.CLUSTER_TABLE, Access.EKS_NODEGROUPS_WRITE));
+    cluster(
+        Step.ROLLBACK_REST,
+        120,
+        EnumSet.of(
+            Access.CLUSTER_TABLE,
+            Access.EKS_ADDONS,
+            Access.EKS_ACCESS_ENTRIES,
+            Access.EKS_CLUSTER_WRITE,
+            Access.RUNTIME_ROLES_MANAGE));
+    cluster(
+        Step.DESTROY_NODEGROUPS,
+        60,
+        EnumSet.of(
+            Access.CLUSTER_TABLE,
+            Access.EKS_DESCRIBE,
+            Access.EKS_NODEGROUPS_READ,
+            Access.EKS_NODEGROUPS_WRITE));
+    cluster(Step.DESTROY_CLUSTER, 60, EnumSet.of(Access.EKS_CLUSTER_WRITE));
+    cluster(
+        Step.DESTROY_ROLES,
+        120,
+        EnumSet.of(
+            Access.CLUSTER_TABLE,
+            Access.CLUSTER_TABLE_DELETE,
+            Access.RUNTIME_ROLES_MANAGE,
+            Access.IDLE_UNSCHEDULE));
+    cluster(Step.PLAN_UPDATE, 30, EnumSet.of(Access.CLUSTER_TABLE));
+    cluster(
+        Step.ADVANCE_UPDATE,
+        120,
+        EnumSet.of(
+            Access.CLUSTER_TABLE,
+            Access.EKS_DESCRIBE,
+            Access.EKS_CLUSTER_WRITE,
+            Access.EKS_NODEGROUPS_READ,
+            Access.EKS_NODEGROUPS_WRITE,
+            Access.RUNTIME_ROLES_PASS,
+            Access.RUNTIME_ROLES_MANAGE,
+            Access.IDLE_SCHEDULE,
+            Access.IDLE_UNSCHEDULE));
+    cluster(Step.UPDATE_FAILED, 30, EnumSet.of(Access.CLUSTER_TABLE));
+    cluster(
+        Step.IDLE_CHECK,
+        120,
+        EnumSet.of(
+            Access.CLUSTER_TABLE,
+            Access.KUBERNETES,
+            Access.EKS_NODEGROUPS_READ,
+            Access.EKS_NODEGROUPS_WRITE,
+            Access.IDLE_UNSCHEDULE,
+            Access.START_CLUSTER_DESTROY));
+  }
+
+  private static void cluster(Step step, int timeoutSeconds, Set<Access> access) {
+    SPECS.put(
+        FunctionCatalog.clusterFunction(step), new Spec(CLUSTER, timeoutSeconds, 1024, access));
+  }
 
   private FunctionSpecs() {}
 

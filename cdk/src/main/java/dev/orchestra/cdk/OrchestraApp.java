@@ -30,7 +30,6 @@ public final class OrchestraApp {
     String prefix = stackPrefix(settings.environment());
     DataStack data = new DataStack(app, prefix + "Data", props, settings);
     WorkflowsStack workflows = new WorkflowsStack(app, prefix + "Workflows", props, settings, data);
-    new RuntimeRoles(workflows, "RuntimeRoles", settings);
     ApiStack api = new ApiStack(app, prefix + "Api", props, settings);
     Tags.of(app).add("orchestra:environment", settings.environment());
     if (settings.nag()) {

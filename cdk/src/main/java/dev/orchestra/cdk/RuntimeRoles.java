@@ -15,22 +15,23 @@ import software.constructs.Construct;
 /**
  * Roles the control plane creates at run time (EKS cluster and node roles): a permissions boundary
  * every such role must carry, and the policy that lets a function create, tag, attach and pass
- * roles only under the path {@value #PATH}, only with that boundary, and only to EKS and EC2.
- * Functions that manage clusters get {@link #adminPolicy()}.
+ * roles only under the path {@value #PATH}, only with that boundary, and only to EKS. The cluster
+ * steps that create, change or delete roles get {@link #adminPolicy()}; the steps that hand roles
+ * to EKS get {@link #passPolicy()}.
  */
 public final class RuntimeRoles extends Construct {
   public static final String PATH = "/orchestra/";
 
-  /** AWS managed policies a runtime role may get: what EKS clusters and nodes need. */
-  public static final List<String> ATTACHABLE =
-      List.of(
-          "AmazonEKSClusterPolicy",
-          "AmazonEKSWorkerNodePolicy",
-          "AmazonEKS_CNI_Policy",
-          "AmazonEC2ContainerRegistryReadOnly");
-
   private final ManagedPolicy boundary;
   private final ManagedPolicy admin;
+  private final ManagedPolicy pass;
+
+  /**
+   * Services runtime roles are passed to: EKS (cluster role on CreateCluster, node role on
+   * CreateNodegroup) and EKS Pod Identity (reporter and autoscaler roles).
+   */
+  public static final List<String> PASSED_TO =
+      List.of("eks.amazonaws.com", "pods.eks.amazonaws.com");
 
   public RuntimeRoles(Construct scope, String id, Settings settings) {
     super(scope, id);
@@ -63,48 +64,73 @@ public final class RuntimeRoles extends Construct {
                             "elasticloadbalancing:Describe*",
                             "logs:CreateLogStream",
                             "logs:PutLogEvents"),
+                        List.of("*")),
+                    // What the reporter and cluster-autoscaler roles' inline policies grant
+                    // (ClusterService), so the boundary does not cancel them.
+                    allow(
+                        "ReporterAndAutoscaler",
+                        List.of(
+                            "sqs:SendMessage",
+                            "s3:PutObject",
+                            "autoscaling:DescribeAutoScalingGroups",
+                            "autoscaling:DescribeAutoScalingInstances",
+                            "autoscaling:DescribeLaunchConfigurations",
+                            "autoscaling:DescribeScalingActivities",
+                            "autoscaling:DescribeTags",
+                            "autoscaling:SetDesiredCapacity",
+                            "autoscaling:TerminateInstanceInAutoScalingGroup",
+                            "ec2:GetInstanceTypesFromInstanceRequirements"),
                         List.of("*"))))
             .build();
     String boundaryArn = boundary.getManagedPolicyArn();
-    List<String> attachable =
-        ATTACHABLE.stream().map(p -> arn("iam", "aws", "policy/" + p)).toList();
+    Map<String, Object> withBoundary =
+        Map.of("StringEquals", Map.of("iam:PermissionsBoundary", boundaryArn));
     admin =
         ManagedPolicy.Builder.create(this, "Admin")
             .managedPolicyName(settings.environment() + "-runtime-role-admin")
-            .description("Create, attach and pass roles under " + PATH + " with the boundary")
+            .description("Create, change and delete roles under " + PATH + " with the boundary")
             .statements(
                 List.of(
+                    // Every write names the boundary: a role without it cannot be created or
+                    // given a policy, and the boundary caps whatever a policy allows.
                     PolicyStatement.Builder.create()
-                        .sid("CreateWithBoundary")
+                        .sid("WriteWithBoundary")
                         .effect(Effect.ALLOW)
-                        .actions(List.of("iam:CreateRole", "iam:TagRole"))
+                        .actions(
+                            List.of(
+                                "iam:CreateRole",
+                                "iam:TagRole",
+                                "iam:AttachRolePolicy",
+                                "iam:DetachRolePolicy",
+                                "iam:PutRolePolicy",
+                                "iam:DeleteRolePolicy"))
                         .resources(List.of(roles))
-                        .conditions(
-                            Map.of("StringEquals", Map.of("iam:PermissionsBoundary", boundaryArn)))
+                        .conditions(withBoundary)
                         .build(),
+                    allow(
+                        "ReadAndDelete",
+                        List.of(
+                            "iam:GetRole",
+                            "iam:ListAttachedRolePolicies",
+                            "iam:ListRolePolicies",
+                            "iam:DeleteRole"),
+                        List.of(roles))))
+            .build();
+    pass =
+        ManagedPolicy.Builder.create(this, "Pass")
+            .managedPolicyName(settings.environment() + "-runtime-role-pass")
+            .description("Read roles under " + PATH + " and pass them to EKS only")
+            .statements(
+                List.of(
+                    allow("Read", List.of("iam:GetRole"), List.of(roles)),
                     PolicyStatement.Builder.create()
-                        .sid("AttachKnownPolicies")
-                        .effect(Effect.ALLOW)
-                        .actions(List.of("iam:AttachRolePolicy", "iam:DetachRolePolicy"))
-                        .resources(List.of(roles))
-                        .conditions(Map.of("ArnEquals", Map.of("iam:PolicyARN", attachable)))
-                        .build(),
-                    PolicyStatement.Builder.create()
-                        .sid("PassToEksAndEc2")
+                        .sid("PassToEks")
                         .effect(Effect.ALLOW)
                         .actions(List.of("iam:PassRole"))
                         .resources(List.of(roles))
                         .conditions(
-                            Map.of(
-                                "StringEquals",
-                                Map.of(
-                                    "iam:PassedToService",
-                                    List.of("eks.amazonaws.com", "ec2.amazonaws.com"))))
-                        .build(),
-                    allow(
-                        "ReadAndDelete",
-                        List.of("iam:GetRole", "iam:ListAttachedRolePolicies", "iam:DeleteRole"),
-                        List.of(roles))))
+                            Map.of("StringEquals", Map.of("iam:PassedToService", PASSED_TO)))
+                        .build()))
             .build();
     String reason =
         "Runtime roles have names chosen at run time under "
@@ -116,6 +142,9 @@ public final class RuntimeRoles extends Construct {
         List.of(NagPackSuppression.builder().id("AwsSolutions-IAM5").reason(reason).build()),
         true);
     CfnOutput.Builder.create(scope, "RuntimeRoleBoundaryArn").value(boundaryArn).build();
+    CfnOutput.Builder.create(scope, "RuntimeRolePassPolicyArn")
+        .value(pass.getManagedPolicyArn())
+        .build();
     CfnOutput.Builder.create(scope, "RuntimeRoleAdminPolicyArn")
         .value(admin.getManagedPolicyArn())
         .build();
@@ -147,5 +176,9 @@ public final class RuntimeRoles extends Construct {
 
   public ManagedPolicy adminPolicy() {
     return admin;
+  }
+
+  public ManagedPolicy passPolicy() {
+    return pass;
   }
 }

@@ -4,6 +4,7 @@ import dev.orchestra.cdk.Definitions.Definition;
 import dev.orchestra.cdk.FunctionSpecs.Access;
 import dev.orchestra.cdk.FunctionSpecs.Spec;
 import dev.orchestra.functions.FunctionCatalog;
+import dev.orchestra.functions.cluster.ClusterStepHandler;
 import dev.orchestra.shared.EnvVars;
 import io.github.cdklabs.cdknag.NagPackSuppression;
 import io.github.cdklabs.cdknag.NagSuppressions;
@@ -28,6 +29,7 @@ import software.amazon.awscdk.services.iam.Role;
 import software.amazon.awscdk.services.iam.ServicePrincipal;
 import software.amazon.awscdk.services.lambda.Alias;
 import software.amazon.awscdk.services.lambda.CfnEventSourceMapping;
+import software.amazon.awscdk.services.lambda.CfnPermission;
 import software.amazon.awscdk.services.lambda.Code;
 import software.amazon.awscdk.services.lambda.Function;
 import software.amazon.awscdk.services.lambda.Runtime;
@@ -54,6 +56,17 @@ public final class WorkflowsStack extends Stack {
   /** Ten missed heartbeats (every 60 s) fail an attempt, as in the local runtime's plan. */
   public static final String RUN_HEARTBEAT_TIMEOUT_SECONDS = "600";
 
+  /** The cluster-destroy state machine's short name (statemachines/cluster-destroy.asl.json). */
+  public static final String CLUSTER_DESTROY = "cluster-destroy";
+
+  /** ClusterIdle's rule names: this prefix and the cluster name. */
+  public static final String IDLE_RULE_PREFIX = "orchestra-idle-";
+
+  private static final String IDLE_CHECK =
+      FunctionCatalog.clusterFunction(ClusterStepHandler.Step.IDLE_CHECK);
+
+  private final Map<String, Role> roles = new LinkedHashMap<>();
+  private RuntimeRoles runtimeRoles;
   private final Map<String, Alias> aliases = new LinkedHashMap<>();
   private final Map<String, Function> functions = new LinkedHashMap<>();
   private final Map<String, StateMachine> machines = new LinkedHashMap<>();
@@ -90,8 +103,24 @@ public final class WorkflowsStack extends Stack {
     // Tiered compilation stopped at C1: the usual cold-start setting for short Java functions.
     environment.put("JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1");
 
+    runtimeRoles = new RuntimeRoles(this, "RuntimeRoles", settings);
+    // Roles first: some functions name other functions' roles (the cluster access entries).
+    for (FunctionCatalog.Entry entry : FunctionCatalog.all()) {
+      roles.put(
+          entry.name(),
+          Role.Builder.create(this, camel(entry.name()) + "Role")
+              .assumedBy(new ServicePrincipal("lambda.amazonaws.com"))
+              .description(
+                  "Function "
+                      + settings.physicalName(entry.name())
+                      + ": only the calls its code makes")
+              .build());
+    }
     for (FunctionCatalog.Entry entry : FunctionCatalog.all()) {
       aliases.put(entry.name(), function(settings, data, entry.name(), environment));
+    }
+    if (!settings.emulator()) {
+      idleCheckPermission(settings);
     }
 
     if (!settings.emulator()) {
@@ -115,11 +144,14 @@ public final class WorkflowsStack extends Stack {
             .retention(RetentionDays.ONE_MONTH)
             .removalPolicy(RemovalPolicy.DESTROY)
             .build();
-    Role role =
-        Role.Builder.create(this, id + "Role")
-            .assumedBy(new ServicePrincipal("lambda.amazonaws.com"))
-            .description("Function " + physical + ": only the calls its code makes")
-            .build();
+    Role role = roles.get(name);
+    Map<String, String> env = new LinkedHashMap<>(environment);
+    env.put(EnvVars.FUNCTION, name);
+    if (FunctionSpecs.CLUSTER.equals(spec.group())) {
+      // ClusterContext requires the clusters table in every cluster step.
+      env.put(EnvVars.CLUSTER_TABLE, data.clusterTable().getTableName());
+    }
+    List<NagPackSuppression> suppressions = new ArrayList<>();
     role.addToPolicy(
         allow(
             List.of("logs:CreateLogStream", "logs:PutLogEvents"), List.of(logs.getLogGroupArn())));
@@ -164,11 +196,149 @@ public final class WorkflowsStack extends Stack {
                               .resourceName("*")
                               .build()))));
         }
+        case CLUSTER_TABLE ->
+            role.addToPolicy(
+                allow(
+                    List.of("dynamodb:GetItem", "dynamodb:UpdateItem"),
+                    List.of(data.clusterTable().getTableArn())));
+        case CLUSTER_TABLE_DELETE ->
+            role.addToPolicy(
+                allow(List.of("dynamodb:DeleteItem"), List.of(data.clusterTable().getTableArn())));
+        case IAM_POLICY_READ -> {
+          role.addToPolicy(
+              allow(
+                  List.of("iam:GetPolicy", "iam:GetPolicyVersion"),
+                  List.of(iamArn("aws", "policy/*"), iamArn(getAccount(), "policy/*"))));
+          env.put(EnvVars.PERMISSIONS_BOUNDARY_ARN, runtimeRoles.boundary().getManagedPolicyArn());
+        }
+        case RUNTIME_ROLE_READ ->
+            role.addToPolicy(
+                allow(
+                    List.of("iam:GetRole"),
+                    List.of(iamArn(getAccount(), "role" + RuntimeRoles.PATH + "*"))));
+        case RUNTIME_ROLES_PASS -> role.addManagedPolicy(runtimeRoles.passPolicy());
+        case RUNTIME_ROLES_MANAGE -> {
+          role.addManagedPolicy(runtimeRoles.adminPolicy());
+          env.put(EnvVars.PERMISSIONS_BOUNDARY_ARN, runtimeRoles.boundary().getManagedPolicyArn());
+        }
+        case EC2_DESCRIBE -> {
+          role.addToPolicy(
+              allow(
+                  List.of(
+                      "ec2:DescribeAvailabilityZones", "ec2:DescribeVpcs", "ec2:DescribeSubnets"),
+                  List.of("*")));
+          suppressions.add(
+              NagPackSuppression.builder()
+                  .id("AwsSolutions-IAM5")
+                  .reason(
+                      "ec2:DescribeAvailabilityZones/Vpcs/Subnets support no resource-level"
+                          + " permissions; IAM requires Resource *.")
+                  .appliesTo(List.of("Resource::*"))
+                  .build());
+        }
+        case EKS_CLUSTER_WRITE -> {
+          role.addToPolicy(
+              allow(
+                  List.of(
+                      "eks:CreateCluster",
+                      "eks:DeleteCluster",
+                      "eks:DescribeCluster",
+                      "eks:UpdateClusterVersion",
+                      "eks:DescribeUpdate",
+                      "eks:TagResource",
+                      "eks:UntagResource"),
+                  List.of(eksArn("cluster"), eksArn("nodegroup"))));
+          // EKS creates its service-linked role on an account's first cluster.
+          role.addToPolicy(
+              PolicyStatement.Builder.create()
+                  .effect(Effect.ALLOW)
+                  .actions(List.of("iam:CreateServiceLinkedRole"))
+                  .resources(
+                      List.of(
+                          iamArn(
+                              getAccount(),
+                              "role/aws-service-role/eks.amazonaws.com/AWSServiceRoleForAmazonEKS"),
+                          iamArn(
+                              getAccount(),
+                              "role/aws-service-role/eks-nodegroup.amazonaws.com/"
+                                  + "AWSServiceRoleForAmazonEKSNodegroup")))
+                  .conditions(
+                      Map.of(
+                          "StringEquals",
+                          Map.of(
+                              "iam:AWSServiceName",
+                              List.of("eks.amazonaws.com", "eks-nodegroup.amazonaws.com"))))
+                  .build());
+        }
+        case EKS_NODEGROUPS_READ ->
+            role.addToPolicy(
+                allow(
+                    List.of("eks:ListNodegroups", "eks:DescribeNodegroup"),
+                    List.of(eksArn("cluster"), eksArn("nodegroup"))));
+        case EKS_NODEGROUPS_WRITE ->
+            role.addToPolicy(
+                allow(
+                    List.of(
+                        "eks:CreateNodegroup",
+                        "eks:DeleteNodegroup",
+                        "eks:UpdateNodegroupConfig",
+                        "eks:DescribeUpdate",
+                        "eks:TagResource"),
+                    List.of(eksArn("cluster"), eksArn("nodegroup"))));
+        case EKS_ACCESS_ENTRIES -> {
+          role.addToPolicy(
+              allow(
+                  List.of(
+                      "eks:CreateAccessEntry",
+                      "eks:DeleteAccessEntry",
+                      "eks:DescribeAccessEntry",
+                      "eks:AssociateAccessPolicy"),
+                  List.of(eksArn("cluster"), eksArn("access-entry"))));
+          // The Kubernetes-talking steps' roles are cluster admins, Dispatch edits runs.
+          env.put(
+              EnvVars.CLUSTER_OPS_ROLE_ARN,
+              String.join(
+                  ",",
+                  FunctionCatalog.all().stream()
+                      .map(FunctionCatalog.Entry::name)
+                      .filter(n -> FunctionSpecs.of(n).access().contains(Access.KUBERNETES))
+                      .map(n -> roles.get(n).getRoleArn())
+                      .toList()));
+          env.put(EnvVars.DISPATCHER_ROLE_ARN, roles.get(FunctionCatalog.DISPATCH).getRoleArn());
+        }
+        case EKS_ADDONS ->
+            role.addToPolicy(
+                allow(
+                    List.of(
+                        "eks:CreateAddon",
+                        "eks:DeleteAddon",
+                        "eks:DescribeAddon",
+                        "eks:ListPodIdentityAssociations",
+                        "eks:CreatePodIdentityAssociation",
+                        "eks:DeletePodIdentityAssociation",
+                        "eks:TagResource"),
+                    List.of(eksArn("cluster"), eksArn("addon"), eksArn("podidentityassociation"))));
+        case KUBERNETES ->
+            role.addToPolicy(allow(List.of("eks:DescribeCluster"), List.of(eksArn("cluster"))));
+        case IDLE_SCHEDULE -> {
+          role.addToPolicy(
+              allow(
+                  List.of("events:PutRule", "events:PutTargets", "events:TagResource"),
+                  List.of(idleRules())));
+          env.put(EnvVars.IDLE_CHECK_FUNCTION_ARN, idleCheckArn(settings));
+          suppressions.add(idleRuleSuppression());
+        }
+        case IDLE_UNSCHEDULE -> {
+          role.addToPolicy(
+              allow(List.of("events:RemoveTargets", "events:DeleteRule"), List.of(idleRules())));
+          suppressions.add(idleRuleSuppression());
+        }
+        case START_CLUSTER_DESTROY ->
+            role.addToPolicy(
+                allow(List.of("states:StartExecution"), List.of(machineArns.get(CLUSTER_DESTROY))));
         default -> throw new IllegalStateException("unhandled access " + access);
       }
     }
-    Map<String, String> env = new LinkedHashMap<>(environment);
-    env.put(EnvVars.FUNCTION, name);
     Function fn =
         Function.Builder.create(this, id)
             .functionName(physical)
@@ -188,13 +358,14 @@ public final class WorkflowsStack extends Stack {
         .acknowledgeWarning(
             "@aws-cdk/aws-lambda:snapStartRequirePublish",
             "currentVersion is published and the alias " + ALIAS + " points at it");
-    List<NagPackSuppression> suppressions = new ArrayList<>();
     suppressions.add(
         NagPackSuppression.builder()
             .id("AwsSolutions-IAM5")
             .reason(
                 "Log streams are created at run time under the function's own log group (:*);"
-                    + " bucket objects have run-time keys; EKS target clusters are the user's.")
+                    + " bucket objects have run-time keys; EKS clusters, node groups, add-ons,"
+                    + " access entries and runtime roles have names chosen at run time; policies"
+                    + " (policy/*) are read to check the user's aws.additional_policies.")
             .appliesTo(List.of(OBJECT_WILDCARDS))
             .build());
     NagSuppressions.addResourceSuppressions(role, suppressions, true);
@@ -316,6 +487,74 @@ public final class WorkflowsStack extends Stack {
     return jar;
   }
 
+  /** Every EKS resource of a type in this account and region ({@code cluster/*}, ...). */
+  private String eksArn(String type) {
+    return formatArn(
+        ArnComponents.builder().service("eks").resource(type).resourceName("*").build());
+  }
+
+  private String iamArn(String account, String resource) {
+    return formatArn(
+        ArnComponents.builder()
+            .service("iam")
+            .region("")
+            .account(account)
+            .resource(resource)
+            .arnFormat(ArnFormat.NO_RESOURCE_NAME)
+            .build());
+  }
+
+  /** The idle-check rules ClusterIdle names {@code orchestra-idle-<cluster>}. */
+  private String idleRules() {
+    return formatArn(
+        ArnComponents.builder()
+            .service("events")
+            .resource("rule")
+            .resourceName(IDLE_RULE_PREFIX + "*")
+            .build());
+  }
+
+  private static NagPackSuppression idleRuleSuppression() {
+    return NagPackSuppression.builder()
+        .id("AwsSolutions-IAM5")
+        .reason(
+            "Idle-check rules are named "
+                + IDLE_RULE_PREFIX
+                + "<cluster> at run time, one per cluster (ClusterIdle).")
+        .appliesTo(
+            List.of(
+                RegexAppliesTo.builder()
+                    .regex("/^Resource::.+:rule\\/" + IDLE_RULE_PREFIX + "\\*$/g")
+                    .build()))
+        .build();
+  }
+
+  /** The idle check's alias ARN, built from its name (its own environment names it too). */
+  private String idleCheckArn(Settings settings) {
+    return formatArn(
+            ArnComponents.builder()
+                .service("lambda")
+                .resource("function")
+                .resourceName(settings.physicalName(IDLE_CHECK))
+                .arnFormat(ArnFormat.COLON_RESOURCE_NAME)
+                .build())
+        + ":"
+        + ALIAS;
+  }
+
+  /** EventBridge may invoke the idle check's alias, only from this account's idle rules. */
+  private void idleCheckPermission(Settings settings) {
+    CfnPermission permission =
+        CfnPermission.Builder.create(this, "IdleCheckInvokedByEvents")
+            .action("lambda:InvokeFunction")
+            .functionName(aliasArn(IDLE_CHECK))
+            .principal("events.amazonaws.com")
+            .sourceArn(idleRules())
+            .sourceAccount(getAccount())
+            .build();
+    permission.getNode().addDependency(aliases.get(IDLE_CHECK));
+  }
+
   private static PolicyStatement allow(List<String> actions, List<String> resources) {
     return PolicyStatement.Builder.create()
         .effect(Effect.ALLOW)
@@ -334,6 +573,14 @@ public final class WorkflowsStack extends Stack {
 
   public Map<String, Alias> aliases() {
     return aliases;
+  }
+
+  public Map<String, Role> roles() {
+    return roles;
+  }
+
+  public RuntimeRoles runtimeRoles() {
+    return runtimeRoles;
   }
 
   public Map<String, StateMachine> machines() {

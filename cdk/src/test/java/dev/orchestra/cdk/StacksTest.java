@@ -3,6 +3,8 @@ package dev.orchestra.cdk;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.orchestra.functions.FunctionCatalog;
+import dev.orchestra.functions.cluster.ClusterStepHandler;
+import dev.orchestra.functions.cluster.ClusterStore;
 import dev.orchestra.shared.EnvVars;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -226,16 +228,124 @@ class StacksTest {
 
   @Test
   void runtimeRolesAreScopedToTheirPathWithABoundaryAndPassedToServices() {
-    String admin =
-        app.workflows.findResources("AWS::IAM::ManagedPolicy").entrySet().stream()
-            .filter(e -> e.getKey().contains("Admin"))
-            .findFirst()
-            .orElseThrow()
-            .getValue()
-            .toString();
+    String admin = managedPolicy("Admin");
     assertThat(admin)
-        .contains("iam:CreateRole", "iam:PermissionsBoundary", "iam:PassRole")
-        .contains("iam:PassedToService", "eks.amazonaws.com", ":role/orchestra/*");
+        .contains("iam:CreateRole", "iam:AttachRolePolicy", "iam:DeleteRole")
+        .contains("iam:PermissionsBoundary", ":role/orchestra/*")
+        .doesNotContain("iam:PassRole");
+    String pass = managedPolicy("Pass");
+    assertThat(pass)
+        .contains("iam:PassRole", "iam:PassedToService")
+        .contains("eks.amazonaws.com", "pods.eks.amazonaws.com", ":role/orchestra/*")
+        .doesNotContain("iam:CreateRole");
+  }
+
+  @Test
+  void clusterTableHasTheClusterStoreSchemaOnDemandAndPointInTimeRecovery() {
+    var schema = ClusterStore.tableRequest("orchestra-clusters");
+    app.data.hasResourceProperties(
+        "AWS::DynamoDB::Table",
+        Map.of(
+            "TableName",
+            schema.tableName(),
+            "BillingMode",
+            "PAY_PER_REQUEST",
+            "PointInTimeRecoverySpecification",
+            Map.of("PointInTimeRecoveryEnabled", true),
+            "KeySchema",
+            List.of(
+                Map.of(
+                    "AttributeName",
+                    schema.keySchema().get(0).attributeName(),
+                    "KeyType",
+                    "HASH"))));
+  }
+
+  @Test
+  void clusterMachinesAreDeployedAndTheirStepsGetTheClusterTable() {
+    for (String name :
+        List.of(
+            "orchestra-cluster-create", "orchestra-cluster-update", "orchestra-cluster-destroy")) {
+      app.workflows.hasResourceProperties(
+          "AWS::StepFunctions::StateMachine", Match.objectLike(Map.of("StateMachineName", name)));
+    }
+    for (ClusterStepHandler.Step step : ClusterStepHandler.Step.values()) {
+      app.workflows.hasResourceProperties(
+          "AWS::Lambda::Function",
+          Match.objectLike(
+              Map.of(
+                  "FunctionName",
+                  FunctionCatalog.clusterFunction(step),
+                  "Environment",
+                  Map.of(
+                      "Variables",
+                      Match.objectLike(Map.of(EnvVars.CLUSTER_TABLE, Match.anyValue()))))));
+    }
+    // The access-entry step names both Kubernetes-talking roles as admins and Dispatch's role.
+    String entries =
+        functionResource(
+            FunctionCatalog.clusterFunction(ClusterStepHandler.Step.CREATE_ACCESS_ENTRIES));
+    assertThat(entries)
+        .contains(EnvVars.CLUSTER_OPS_ROLE_ARN, EnvVars.DISPATCHER_ROLE_ARN)
+        .contains("OrchestraClusterBootstrapKubernetesRole", "OrchestraClusterIdleCheckRole")
+        .contains("OrchestraDispatchRole");
+    // EventBridge may invoke the idle check's alias, only from orchestra-idle-* rules.
+    String permission = app.workflows.findResources("AWS::Lambda::Permission").values().toString();
+    assertThat(permission).contains("events.amazonaws.com", "rule/orchestra-idle-*");
+  }
+
+  @Test
+  void roleManagingPolicyIsAttachedOnlyToTheStepsThatManageRoles() {
+    assertThat(rolesWith(managedPolicyId("Admin")))
+        .containsExactlyInAnyOrder(
+            roleId(ClusterStepHandler.Step.CREATE_ROLES),
+            roleId(ClusterStepHandler.Step.ADVANCE_UPDATE),
+            roleId(ClusterStepHandler.Step.ROLLBACK_REST),
+            roleId(ClusterStepHandler.Step.DESTROY_ROLES));
+    assertThat(rolesWith(managedPolicyId("Pass")))
+        .containsExactlyInAnyOrder(
+            roleId(ClusterStepHandler.Step.CREATE_CLUSTER),
+            roleId(ClusterStepHandler.Step.CREATE_ADDONS),
+            roleId(ClusterStepHandler.Step.CREATE_NODEGROUPS),
+            roleId(ClusterStepHandler.Step.ADVANCE_UPDATE));
+  }
+
+  private static String managedPolicyId(String id) {
+    return app.workflows.findResources("AWS::IAM::ManagedPolicy").keySet().stream()
+        .filter(k -> k.startsWith("RuntimeRoles" + id))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  private static String managedPolicy(String id) {
+    return app.workflows
+        .findResources("AWS::IAM::ManagedPolicy")
+        .get(managedPolicyId(id))
+        .toString();
+  }
+
+  /** Logical-id prefixes of the roles whose ManagedPolicyArns name the policy. */
+  private static List<String> rolesWith(String policyId) {
+    return app.workflows.findResources("AWS::IAM::Role").entrySet().stream()
+        .filter(e -> String.valueOf(e.getValue()).contains("Ref=" + policyId))
+        .map(e -> e.getKey().replaceAll("[0-9A-F]{8}$", ""))
+        .toList();
+  }
+
+  private static String roleId(ClusterStepHandler.Step step) {
+    StringBuilder out = new StringBuilder();
+    for (String part : FunctionCatalog.clusterFunction(step).split("-")) {
+      out.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1));
+    }
+    return out + "Role";
+  }
+
+  private static String functionResource(String name) {
+    return app.workflows.findResources("AWS::Lambda::Function").values().stream()
+        .map(String::valueOf)
+        .filter(f -> f.contains("FunctionName=" + name + ","))
+        .findFirst()
+        .orElseThrow();
   }
 
   @Test

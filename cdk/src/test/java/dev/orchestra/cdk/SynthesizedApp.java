@@ -71,11 +71,13 @@ final class SynthesizedApp {
   private static Path lambdaJarDir(Path root) throws IOException {
     Path real = root.resolve("functions/target");
     if (Files.isRegularFile(real.resolve(FunctionSpecs.jarName(FunctionSpecs.LOOP)))
-        && Files.isRegularFile(real.resolve(FunctionSpecs.jarName(FunctionSpecs.DISPATCH)))) {
+        && Files.isRegularFile(real.resolve(FunctionSpecs.jarName(FunctionSpecs.DISPATCH)))
+        && Files.isRegularFile(real.resolve(FunctionSpecs.jarName(FunctionSpecs.CLUSTER)))) {
       return real;
     }
     Path dir = Files.createTempDirectory("orchestra-placeholder-jars");
-    for (String group : new String[] {FunctionSpecs.LOOP, FunctionSpecs.DISPATCH}) {
+    for (String group :
+        new String[] {FunctionSpecs.LOOP, FunctionSpecs.DISPATCH, FunctionSpecs.CLUSTER}) {
       try (OutputStream out = Files.newOutputStream(dir.resolve(FunctionSpecs.jarName(group)));
           JarOutputStream jar = new JarOutputStream(out, new Manifest())) {
         jar.flush();

@@ -104,7 +104,10 @@ public final class EnvVars {
    */
   public static final String PERMISSIONS_BOUNDARY_ARN = "ORCHESTRA_PERMISSIONS_BOUNDARY_ARN";
 
-  /** The cluster-operations Lambda role: cluster admin on every cluster (access entry). */
+  /**
+   * The cluster-operations Lambda role(s), comma-separated (each function that talks to Kubernetes
+   * has its own role): cluster admin on every cluster (access entry).
+   */
   public static final String CLUSTER_OPS_ROLE_ARN = "ORCHESTRA_CLUSTER_OPS_ROLE_ARN";
 
   /** The dispatcher Lambda role: edit rights in the runs namespace only (access entry). */

@@ -58,7 +58,8 @@ public final class ClusterService {
    * Deployment facts the steps need.
    *
    * @param boundaryArn the permissions boundary, or null
-   * @param clusterOpsRoleArn the cluster-operations Lambda role (cluster admin)
+   * @param clusterOpsRoleArn the cluster-operations Lambda role(s) (cluster admins),
+   *     comma-separated
    * @param dispatcherRoleArn the dispatcher Lambda role (edit in the runs namespace)
    * @param resultsQueueArn what the reporter may send to
    * @param bucket whose {@code runs/} the reporter may write
@@ -236,7 +237,12 @@ public final class ClusterService {
     String accessRole = iam.role(ClusterNames.accessRole(name)).arn();
     List<String> admins = new ArrayList<>(List.of(accessRole));
     if (settings.clusterOpsRoleArn() != null) {
-      admins.add(settings.clusterOpsRoleArn());
+      // One role, or several separated by commas (each Kubernetes-talking function's own).
+      for (String arn : settings.clusterOpsRoleArn().split(",")) {
+        if (!arn.isBlank()) {
+          admins.add(arn.trim());
+        }
+      }
     }
     for (String principal : admins) {
       accessEntry(name, principal, exec);
