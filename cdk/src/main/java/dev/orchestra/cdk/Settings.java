@@ -16,6 +16,7 @@ public record Settings(
     String region,
     Optional<String> defaultCluster,
     Optional<String> reporterImage,
+    Optional<String> subnetIds,
     Path root,
     Path lambdaJarDir,
     boolean nag,
@@ -28,6 +29,9 @@ public record Settings(
   public static final String REPORTER_IMAGE = "orchestra:reporterImage";
   public static final String LAMBDA_JAR_DIR = "orchestra:lambdaJarDir";
   public static final String NAG = "orchestra:nag";
+
+  /** Comma-separated subnet ids for EKS clusters; unset: the default VPC's subnets. */
+  public static final String SUBNET_IDS = "orchestra:subnetIds";
 
   /**
    * {@code true} when deploying to the local emulator (moto): SQS event-source mappings are left
@@ -58,6 +62,7 @@ public record Settings(
         text(node, REGION).orElse("us-east-1"),
         text(node, DEFAULT_CLUSTER),
         text(node, REPORTER_IMAGE),
+        text(node, SUBNET_IDS),
         root,
         root.resolve(jarDir).normalize(),
         text(node, NAG).map(Boolean::parseBoolean).orElse(true),

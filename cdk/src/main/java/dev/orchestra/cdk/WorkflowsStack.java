@@ -100,6 +100,7 @@ public final class WorkflowsStack extends Stack {
     }
     settings.defaultCluster().ifPresent(c -> environment.put(EnvVars.DEFAULT_CLUSTER, c));
     settings.reporterImage().ifPresent(i -> environment.put(EnvVars.REPORTER_IMAGE, i));
+    settings.subnetIds().ifPresent(s -> environment.put(EnvVars.SUBNET_IDS, s));
     // Tiered compilation stopped at C1: the usual cold-start setting for short Java functions.
     environment.put("JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1");
 
