@@ -219,12 +219,14 @@ public class RunService {
   }
 
   /**
-   * A heartbeat loss whose carrier has since reported the attempt lost (a result with no exit code,
-   * kept by the results handler) is the carrier's loss: the runtime carrying it died and stayed
-   * down longer than the heartbeat timeout. It is retried like any lost run.
+   * A heartbeat loss (or a timeout: moto names the heartbeat's {@code States.Timeout}, and a late
+   * heartbeat from the dead carrier can make it look like one) whose carrier has since reported the
+   * attempt lost (a result with no exit code, kept by the results handler) is the carrier's loss:
+   * the runtime carrying it died and stayed down longer than the heartbeat timeout. It is retried
+   * like any lost run.
    */
   static String carrierSaysLost(String reason, RunRecord run, int attempt) {
-    if (Reasons.HEARTBEAT_LOST.equals(reason)
+    if ((Reasons.HEARTBEAT_LOST.equals(reason) || Reasons.TIMEOUT.equals(reason))
         && run.resultAttempt() != null
         && run.resultAttempt() == attempt
         && run.exitCode() == null) {

@@ -66,6 +66,7 @@ public final class ProcessNode implements AutoCloseable {
   private final Set<String> deleted = ConcurrentHashMap.newKeySet();
   private final AttemptLedger ledger;
   private volatile boolean closing;
+  private final Set<String> lostReportedTo = ConcurrentHashMap.newKeySet();
   private SharedIndexInformer<Job> informer;
 
   /** What a lost attempt's result says in place of the training output. */
@@ -128,6 +129,7 @@ public final class ProcessNode implements AutoCloseable {
    */
   int recoverLeftovers() {
     int reported = 0;
+    lostReportedTo.clear();
     for (AttemptLedger.Entry entry : ledger.leftovers()) {
       AttemptLedger.kill(entry);
       try {
@@ -139,6 +141,7 @@ public final class ProcessNode implements AutoCloseable {
             entry.resultsQueueUrl(),
             LOST_NOTE);
         ledger.remove(entry);
+        lostReportedTo.add(entry.resultsQueueUrl());
         reported++;
       } catch (RuntimeException e) {
         LOG.warn(
@@ -152,6 +155,11 @@ public final class ProcessNode implements AutoCloseable {
       LOG.info("reported {} attempt(s) lost by a previous runtime", reported);
     }
     return reported;
+  }
+
+  /** The results queues {@link #start()} reported lost attempts to (empty after a clean stop). */
+  public Set<String> lostReportedTo() {
+    return Set.copyOf(lostReportedTo);
   }
 
   /** How many Job processes are alive. */
