@@ -20,10 +20,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The process node's durable memory of the attempts it carries: one file per attempt in the
- * runtime's state folder, written before the process starts, completed with its pid once it runs,
- * removed when the attempt's result was sent or the control plane released it. A runtime JVM that
- * dies (SIGKILL included) leaves its entries behind; the next one finds them ({@link
- * #leftovers()}), kills what still runs ({@link #kill(Entry)}) and reports those attempts lost.
+ * runtime's state folder, written when the attempt's Job arrives (before its process starts),
+ * completed with its pid once it runs, removed when the attempt's result was sent or the control
+ * plane released it. A runtime JVM that dies (SIGKILL included) leaves its entries behind; the next
+ * one finds them ({@link #leftovers()}), kills what still runs ({@link #kill(Entry)}) and reports
+ * those attempts lost.
  *
  * <p>Entries hold the attempt's nonce, so the files are readable by their owner only; the training
  * process never sees them. Each write is a temporary file renamed over the entry, so a crash leaves
@@ -75,9 +76,13 @@ final class AttemptLedger {
     return dir;
   }
 
-  /** Records an attempt about to start. */
+  /** Records an attempt that arrived or is about to start. */
   void begin(RunCarrier.Attempt attempt) {
-    write(Entry.of(attempt));
+    begin(Entry.of(attempt));
+  }
+
+  void begin(Entry entry) {
+    write(entry);
   }
 
   /** Adds the running process to an attempt's entry. */

@@ -104,6 +104,9 @@ public final class ProcessNode implements AutoCloseable {
                 new ResourceEventHandler<>() {
                   @Override
                   public void onAdd(Job job) {
+                    // Recorded at once, on the watch thread: launching may wait (one starter
+                    // thread, Secrets that come later), and a JVM dying meanwhile must not lose it.
+                    recordArrival(job);
                     starter.execute(() -> launch(job, 1));
                   }
 
@@ -175,6 +178,56 @@ public final class ProcessNode implements AutoCloseable {
         + job.getMetadata().getUid();
   }
 
+  private void recordArrival(Job job) {
+    if (!finished(job)) {
+      arrival(job).ifPresent(ledger::begin);
+    }
+  }
+
+  /** Forgets a Job that will not run here (invalid, not startable, deleted before it started). */
+  private void forget(Job job) {
+    arrival(job).ifPresent(ledger::remove);
+  }
+
+  /**
+   * The ledger entry of a Job that just arrived, from its labels and the reporter container's
+   * literal env (nothing to resolve); empty for a Job that is not a run attempt.
+   */
+  static Optional<AttemptLedger.Entry> arrival(Job job) {
+    try {
+      Map<String, String> labels =
+          Optional.ofNullable(job.getMetadata().getLabels()).orElse(Map.of());
+      Map<String, String> reporter = new HashMap<>();
+      for (EnvVar var :
+          Optional.ofNullable(
+                  container(job.getSpec().getTemplate().getSpec().getContainers(), REPORTER)
+                      .getEnv())
+              .orElse(List.of())) {
+        if (var.getValue() != null) {
+          reporter.put(var.getName(), var.getValue());
+        }
+      }
+      String experimentId = labels.get(RunContract.LABEL_EXPERIMENT);
+      String runId = labels.get(RunContract.LABEL_RUN);
+      String attempt =
+          first(reporter.get(RunContract.ATTEMPT), labels.get(RunContract.LABEL_ATTEMPT));
+      String nonce = reporter.get(RunContract.NONCE);
+      String queue = reporter.get(RunContract.RESULTS_QUEUE_URL);
+      if (experimentId == null
+          || runId == null
+          || attempt == null
+          || nonce == null
+          || queue == null) {
+        return Optional.empty();
+      }
+      return Optional.of(
+          new AttemptLedger.Entry(
+              experimentId, runId, Integer.parseInt(attempt), nonce, queue, null, null));
+    } catch (RuntimeException notAnAttempt) {
+      return Optional.empty();
+    }
+  }
+
   private void launch(Job job, int tries) {
     if (finished(job) || running.containsKey(key(job)) || deleted.contains(key(job))) {
       return;
@@ -190,10 +243,12 @@ public final class ProcessNode implements AutoCloseable {
         return;
       }
       LOG.warn("job {} cannot run here: {}", name, e.getMessage());
+      forget(job);
       markFinished(job, false, "InvalidJob", e.getMessage());
       return;
     } catch (InvalidJobException e) {
       LOG.warn("job {} cannot run here: {}", name, e.getMessage());
+      forget(job);
       markFinished(job, false, "InvalidJob", e.getMessage());
       return;
     }
@@ -234,7 +289,9 @@ public final class ProcessNode implements AutoCloseable {
   private void release(Job job) {
     deleted.add(key(job));
     RunCarrier.Running process = running.remove(key(job));
-    if (process != null) {
+    if (process == null) {
+      forget(job); // deleted before it started
+    } else {
       LOG.info("job {} deleted: killing pid {}", job.getMetadata().getName(), process.pid());
       process.release();
     }
