@@ -32,6 +32,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import software.amazon.awssdk.core.exception.SdkClientException;
 
 /**
  * {@code orchestra optimize}: runs an experiment to its end and prints the best result. With
@@ -168,10 +169,31 @@ public final class OptimizeCommand implements Callable<Integer> {
 
   private static ExperimentRecord follow(LoopContext ctx, String id, PrintWriter err) {
     String last = "";
+    boolean away = false;
     while (true) {
-      ExperimentRecord e =
-          ctx.store().experiment(id).orElseThrow(() -> new IllegalStateException("lost " + id));
-      List<RunRecord> runs = ctx.store().runs(id);
+      ExperimentRecord e;
+      List<RunRecord> runs;
+      try {
+        e = ctx.store().experiment(id).orElseThrow(() -> new IllegalStateException("lost " + id));
+        runs = ctx.store().runs(id);
+      } catch (SdkClientException down) {
+        // The runtime JVM died (moto and the experiment live on): wait for `local up`, whose new
+        // runtime retries the runs that were in flight.
+        if (!away) {
+          err.println(
+              "the local runtime is not answering; the experiment keeps its state in the emulator."
+                  + " Restart the runtime with `orchestra local up` (waiting for it; Ctrl-C leaves"
+                  + " the experiment running)");
+          err.flush();
+          away = true;
+        }
+        pause(id);
+        continue;
+      }
+      if (away) {
+        err.println("the local runtime answers again");
+        away = false;
+      }
       String line = progressLine(e, runs);
       if (!line.equals(last)) {
         err.println(line);
@@ -181,12 +203,16 @@ public final class OptimizeCommand implements Callable<Integer> {
       if (e.status().isFinal()) {
         return e;
       }
-      try {
-        Thread.sleep(250); // a progress display's refresh, not a wait for an outcome
-      } catch (InterruptedException ex) {
-        Thread.currentThread().interrupt();
-        throw new UserError("interrupted; the experiment " + id + " keeps running", 130);
-      }
+      pause(id);
+    }
+  }
+
+  private static void pause(String id) {
+    try {
+      Thread.sleep(250); // a progress display's refresh, not a wait for an outcome
+    } catch (InterruptedException ex) {
+      Thread.currentThread().interrupt();
+      throw new UserError("interrupted; the experiment " + id + " keeps running", 130);
     }
   }
 

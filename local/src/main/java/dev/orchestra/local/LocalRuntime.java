@@ -27,6 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
  * The local runtime in one object: moto (a subprocess, or attached), and in this JVM the router,
@@ -56,6 +57,9 @@ public final class LocalRuntime implements AutoCloseable {
   private LambdaInvoker invoker;
   private final List<SqsPoller> pollers = new ArrayList<>();
   private Path stateDir;
+
+  /** How long a restarted runtime waits for its lost-attempt reports to be taken. */
+  private static final Duration LOST_REPORTS_TAKEN = Duration.ofSeconds(5);
 
   private LocalRuntime() {}
 
@@ -154,6 +158,7 @@ public final class LocalRuntime implements AutoCloseable {
             new AwsCarrierTransport(aws.sqs(), aws.s3()), carrierThreads, stateDir.resolve("runs"));
     processNode =
         new ProcessNode(kubernetes.client(), carrier, options.workdir(), stateDir).start();
+    processNode.lostReportedTo().forEach(this::awaitTaken);
     router.setReady(true);
     LOG.info(
         "local runtime ready: aws {} (moto {}), kubernetes {}, time scale {}",
@@ -161,6 +166,40 @@ public final class LocalRuntime implements AutoCloseable {
         motoPort,
         environment.kubernetesEndpoint(),
         environment.timeScale());
+  }
+
+  /**
+   * Waits (a bounded while) until the results queue holds no message: the lost attempts the node
+   * just reported have been taken by the results poller before the engine's retried Lambda calls (a
+   * RecordFailure for a heartbeat that timed out meanwhile) are let in.
+   */
+  private void awaitTaken(String queueUrl) {
+    long deadline = System.nanoTime() + LOST_REPORTS_TAKEN.toNanos();
+    while (System.nanoTime() < deadline) {
+      try {
+        Map<QueueAttributeName, String> a =
+            aws.sqs()
+                .getQueueAttributes(
+                    b ->
+                        b.queueUrl(queueUrl)
+                            .attributeNames(
+                                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+                                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE))
+                .attributes();
+        if ("0".equals(a.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES))
+            && "0".equals(a.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE))) {
+          return;
+        }
+        Thread.sleep(100); // the queue has no event to wait on
+      } catch (RuntimeException e) {
+        LOG.warn("could not read {}: {}", queueUrl, e.toString());
+        return;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+    LOG.info("{} still holds messages; going ready anyway", queueUrl);
   }
 
   private static void deleteTree(Path dir) throws IOException {

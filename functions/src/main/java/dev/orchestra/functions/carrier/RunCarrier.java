@@ -141,6 +141,23 @@ public final class RunCarrier {
     return running;
   }
 
+  /**
+   * Reports an attempt this carrier started but can no longer finish, because its process did not
+   * survive the carrier (the runtime JVM died): a result with no exit code, which the control plane
+   * fails as lost and retries. Throws when the message could not be sent.
+   */
+  public void reportLost(
+      String experimentId,
+      String runId,
+      int attempt,
+      String nonce,
+      String resultsQueueUrl,
+      String outputTail) {
+    transport.send(
+        resultsQueueUrl, ResultMessage.lost(experimentId, runId, attempt, nonce, outputTail));
+    LOG.info("run {} attempt {}: reported lost", runId, attempt);
+  }
+
   private void heartbeat(Attempt attempt) {
     try {
       transport.send(

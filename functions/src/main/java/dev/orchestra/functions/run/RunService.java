@@ -11,6 +11,7 @@ import dev.orchestra.shared.Errors;
 import dev.orchestra.shared.experiment.Accounting;
 import dev.orchestra.shared.experiment.ExperimentNotFoundException;
 import dev.orchestra.shared.experiment.ExperimentPlan;
+import dev.orchestra.shared.experiment.Reasons;
 import dev.orchestra.shared.experiment.RunStatus;
 import dev.orchestra.shared.run.DispatchFailedException;
 import dev.orchestra.shared.run.KubernetesJobFactory;
@@ -181,7 +182,10 @@ public class RunService {
     String message =
         details.containsKey("errorMessage") ? (String) details.get("errorMessage") : null;
     String reason =
-        Accounting.reasonFor(heartbeatOrTimeout(error, current, input), exitCode, message);
+        carrierSaysLost(
+            Accounting.reasonFor(heartbeatOrTimeout(error, current, input), exitCode, message),
+            current,
+            attempt);
     LOG.info("run {} attempt {} failed: {} ({})", runId, attempt, reason, error);
     ExperimentRecord exp =
         store
@@ -233,6 +237,23 @@ public class RunService {
       }
     }
     return error;
+  }
+
+  /**
+   * A heartbeat loss (or a timeout: moto names the heartbeat's {@code States.Timeout}, and a late
+   * heartbeat from the dead carrier can make it look like one) whose carrier has since reported the
+   * attempt lost (a result with no exit code, kept by the results handler) is the carrier's loss:
+   * the runtime carrying it died and stayed down longer than the heartbeat timeout. It is retried
+   * like any lost run.
+   */
+  static String carrierSaysLost(String reason, RunRecord run, int attempt) {
+    if ((Reasons.HEARTBEAT_LOST.equals(reason) || Reasons.TIMEOUT.equals(reason))
+        && run.resultAttempt() != null
+        && run.resultAttempt() == attempt
+        && run.exitCode() == null) {
+      return Reasons.LOST;
+    }
+    return reason;
   }
 
   private static List<RunRecord.Attempt> attemptsWith(

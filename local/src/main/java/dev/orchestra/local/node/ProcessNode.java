@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>When the process ends the Job's status says so (Complete or Failed). A deleted Job kills its
  * process (the control plane released it). When this JVM dies its processes die with it (the
- * runtime's shutdown hook), and the control plane fails those runs as lost.
+ * runtime's shutdown hook, or the next node's {@link #recoverLeftovers()} after a SIGKILL), and the
+ * next node reports their attempts lost from its ledger, so the control plane retries them.
  */
 public final class ProcessNode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ProcessNode.class);
@@ -54,22 +55,31 @@ public final class ProcessNode implements AutoCloseable {
   private static final int REFERENCE_TRIES = 25;
   static final String REPORTER = "reporter";
 
+  /** The ledger's folder under the state folder. */
+  public static final String LEDGER_DIR = "attempts";
+
   private final KubernetesClient client;
   private final RunCarrier carrier;
   private final Path defaultWorkdir;
   private final ConcurrentMap<String, RunCarrier.Running> running = new ConcurrentHashMap<>();
   private final ScheduledExecutorService starter;
   private final Set<String> deleted = ConcurrentHashMap.newKeySet();
-  private final PidLedger pids;
+  private final AttemptLedger ledger;
+  private volatile boolean closing;
+  private final Set<String> lostReportedTo = ConcurrentHashMap.newKeySet();
   private SharedIndexInformer<Job> informer;
 
+  /** What a lost attempt's result says in place of the training output. */
+  static final String LOST_NOTE =
+      "orchestra: the local runtime stopped while this run was in flight; the run is retried\n";
+
   /**
-   * @param stateDir where the node records its processes' pids, so a later node kills the ones a
-   *     crashed JVM left behind
+   * @param stateDir where the node keeps its ledger of attempts in flight ({@code attempts/}), so
+   *     the next node kills the processes a crashed JVM left behind and reports their attempts lost
    */
   public ProcessNode(
       KubernetesClient client, RunCarrier carrier, Path defaultWorkdir, Path stateDir) {
-    this.pids = new PidLedger(stateDir.resolve("pids"));
+    this.ledger = new AttemptLedger(stateDir.resolve(LEDGER_DIR));
     this.client = client;
     this.carrier = carrier;
     this.defaultWorkdir = defaultWorkdir;
@@ -83,7 +93,7 @@ public final class ProcessNode implements AutoCloseable {
   }
 
   public synchronized ProcessNode start() {
-    pids.killLeftovers();
+    recoverLeftovers();
     informer =
         client
             .batch()
@@ -94,6 +104,9 @@ public final class ProcessNode implements AutoCloseable {
                 new ResourceEventHandler<>() {
                   @Override
                   public void onAdd(Job job) {
+                    // Recorded at once, on the watch thread: launching may wait (one starter
+                    // thread, Secrets that come later), and a JVM dying meanwhile must not lose it.
+                    recordArrival(job);
                     starter.execute(() -> launch(job, 1));
                   }
 
@@ -109,6 +122,49 @@ public final class ProcessNode implements AutoCloseable {
     return this;
   }
 
+  /**
+   * For each attempt a previous runtime JVM left in the ledger: kills its process tree if it still
+   * runs, reports the attempt lost to its results queue (the control plane retries the run with the
+   * next attempt), and forgets it. An entry whose report could not be sent stays for the next
+   * start.
+   *
+   * @return how many attempts were reported lost
+   */
+  int recoverLeftovers() {
+    int reported = 0;
+    lostReportedTo.clear();
+    for (AttemptLedger.Entry entry : ledger.leftovers()) {
+      AttemptLedger.kill(entry);
+      try {
+        carrier.reportLost(
+            entry.experimentId(),
+            entry.runId(),
+            entry.attempt(),
+            entry.nonce(),
+            entry.resultsQueueUrl(),
+            LOST_NOTE);
+        ledger.remove(entry);
+        lostReportedTo.add(entry.resultsQueueUrl());
+        reported++;
+      } catch (RuntimeException e) {
+        LOG.warn(
+            "run {} attempt {}: could not report it lost, kept for the next start: {}",
+            entry.runId(),
+            entry.attempt(),
+            e.toString());
+      }
+    }
+    if (reported > 0) {
+      LOG.info("reported {} attempt(s) lost by a previous runtime", reported);
+    }
+    return reported;
+  }
+
+  /** The results queues {@link #start()} reported lost attempts to (empty after a clean stop). */
+  public Set<String> lostReportedTo() {
+    return Set.copyOf(lostReportedTo);
+  }
+
   /** How many Job processes are alive. */
   public int runningCount() {
     return running.size();
@@ -120,6 +176,56 @@ public final class ProcessNode implements AutoCloseable {
         + job.getMetadata().getName()
         + "/"
         + job.getMetadata().getUid();
+  }
+
+  private void recordArrival(Job job) {
+    if (!finished(job)) {
+      arrival(job).ifPresent(ledger::begin);
+    }
+  }
+
+  /** Forgets a Job that will not run here (invalid, not startable, deleted before it started). */
+  private void forget(Job job) {
+    arrival(job).ifPresent(ledger::remove);
+  }
+
+  /**
+   * The ledger entry of a Job that just arrived, from its labels and the reporter container's
+   * literal env (nothing to resolve); empty for a Job that is not a run attempt.
+   */
+  static Optional<AttemptLedger.Entry> arrival(Job job) {
+    try {
+      Map<String, String> labels =
+          Optional.ofNullable(job.getMetadata().getLabels()).orElse(Map.of());
+      Map<String, String> reporter = new HashMap<>();
+      for (EnvVar var :
+          Optional.ofNullable(
+                  container(job.getSpec().getTemplate().getSpec().getContainers(), REPORTER)
+                      .getEnv())
+              .orElse(List.of())) {
+        if (var.getValue() != null) {
+          reporter.put(var.getName(), var.getValue());
+        }
+      }
+      String experimentId = labels.get(RunContract.LABEL_EXPERIMENT);
+      String runId = labels.get(RunContract.LABEL_RUN);
+      String attempt =
+          first(reporter.get(RunContract.ATTEMPT), labels.get(RunContract.LABEL_ATTEMPT));
+      String nonce = reporter.get(RunContract.NONCE);
+      String queue = reporter.get(RunContract.RESULTS_QUEUE_URL);
+      if (experimentId == null
+          || runId == null
+          || attempt == null
+          || nonce == null
+          || queue == null) {
+        return Optional.empty();
+      }
+      return Optional.of(
+          new AttemptLedger.Entry(
+              experimentId, runId, Integer.parseInt(attempt), nonce, queue, null, null));
+    } catch (RuntimeException notAnAttempt) {
+      return Optional.empty();
+    }
   }
 
   private void launch(Job job, int tries) {
@@ -137,27 +243,35 @@ public final class ProcessNode implements AutoCloseable {
         return;
       }
       LOG.warn("job {} cannot run here: {}", name, e.getMessage());
+      forget(job);
       markFinished(job, false, "InvalidJob", e.getMessage());
       return;
     } catch (InvalidJobException e) {
       LOG.warn("job {} cannot run here: {}", name, e.getMessage());
+      forget(job);
       markFinished(job, false, "InvalidJob", e.getMessage());
       return;
     }
+    // Recorded before the process exists: a JVM dying in between still leaves the attempt known.
+    ledger.begin(attempt);
     try {
       RunCarrier.Running process = carrier.start(attempt);
       running.put(key(job), process);
-      pids.record(process.pid());
+      ledger.started(attempt, process.pid());
       markActive(job);
       process
           .completion()
           .whenComplete(
               (outcome, error) -> {
                 running.remove(key(job));
-                pids.forget(process.pid());
                 if (outcome != null && outcome.released()) {
+                  if (!closing) {
+                    ledger.finish(attempt); // the control plane released it
+                  }
                   return;
                 }
+                // The result was sent (or could not be): no longer this node's to report.
+                ledger.finish(attempt);
                 boolean ok = outcome != null && outcome.exitCode() == 0;
                 markFinished(
                     job,
@@ -167,6 +281,7 @@ public final class ProcessNode implements AutoCloseable {
               });
     } catch (IOException e) {
       LOG.warn("job {}: the process did not start: {}", name, e.toString());
+      ledger.finish(attempt);
       markFinished(job, false, "StartFailed", e.getMessage());
     }
   }
@@ -174,7 +289,9 @@ public final class ProcessNode implements AutoCloseable {
   private void release(Job job) {
     deleted.add(key(job));
     RunCarrier.Running process = running.remove(key(job));
-    if (process != null) {
+    if (process == null) {
+      forget(job); // deleted before it started
+    } else {
       LOG.info("job {} deleted: killing pid {}", job.getMetadata().getName(), process.pid());
       process.release();
     }
@@ -364,6 +481,8 @@ public final class ProcessNode implements AutoCloseable {
   /** Kills every process this node runs (JVM shutdown or runtime close). */
   @Override
   public synchronized void close() {
+    // Attempts killed by closing stay in the ledger: the next node reports them lost.
+    closing = true;
     if (informer != null) {
       informer.stop();
     }

@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
  * handler from the {@link LambdaInvoker}), answers the calls its {@link GapFiller}s cover, and
  * forwards every other request to moto unchanged. Requests run concurrently on a thread pool.
  *
- * <p>{@code GET /_orchestra/health} answers 200 once the runtime marked itself ready, 503 before.
- * {@link #restart()} rebinds the same port, as a restarted runtime would.
+ * <p>{@code GET /_orchestra/health} answers 200 once the runtime marked itself ready, 503 before;
+ * until then Lambda {@code Invoke} answers 503 too (a retryable error for SDK clients). {@link
+ * #restart()} rebinds the same port, as a restarted runtime would.
  */
 public final class Router implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Router.class);
@@ -145,6 +146,14 @@ public final class Router implements AutoCloseable {
       }
       Matcher invoke = INVOKE.matcher(path);
       if (method.equals("POST") && invoke.matches()) {
+        if (!ready) {
+          // Starting (or stopping): the engine's client retries a 503. A restarted runtime first
+          // reports the attempts its predecessor lost, so a RecordFailure retried since then sees
+          // the carrier's word.
+          exchange.getResponseHeaders().set("X-Amzn-ErrorType", "ServiceException");
+          respond(exchange, 503, error("ServiceException", "the local runtime is not ready yet"));
+          return;
+        }
         invoke(exchange, URLDecoder.decode(invoke.group(1), StandardCharsets.UTF_8), body);
         return;
       }

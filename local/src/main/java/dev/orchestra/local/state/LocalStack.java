@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.orchestra.local.LocalEnvironment;
 import dev.orchestra.local.LocalRuntimeMain;
 import dev.orchestra.local.moto.MotoServer;
+import dev.orchestra.local.node.ProcessNode;
 import dev.orchestra.local.router.Router;
 import dev.orchestra.shared.EnvVars;
 import dev.orchestra.shared.TimeScale;
@@ -126,6 +127,7 @@ public final class LocalStack {
             "stopping a runtime whose moto is gone (pid " + previous.runtimePid() + ")");
         stop(previous.runtimePid(), "LocalRuntimeMain");
       }
+      forgetAttempts(); // they were runs of the moto that is gone
       motoPort = freePort();
       progress.accept("starting moto on port " + motoPort + " ...");
       MotoServer moto =
@@ -173,9 +175,26 @@ public final class LocalStack {
     if (stop(state.get().motoPid(), "moto_launcher")) {
       progress.accept("moto stopped (pid " + state.get().motoPid() + ")");
     }
+    forgetAttempts();
     Files.deleteIfExists(stateFile());
     progress.accept("local runtime stopped");
     return true;
+  }
+
+  /**
+   * Drops the process node's ledger of attempts in flight: with moto stopped, the runs it names are
+   * gone, and there is nobody to report them lost to.
+   */
+  private void forgetAttempts() throws IOException {
+    Path ledger = dir.resolve(ProcessNode.LEDGER_DIR);
+    if (!Files.isDirectory(ledger)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> paths = Files.walk(ledger)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
   }
 
   private long startRuntime(int motoPort, int routerPort, int kubernetesPort, TimeScale timeScale)

@@ -62,4 +62,15 @@ public record ResultMessage(
     return new ResultMessage(
         VERSION, experimentId, runId, attempt, Kind.RESULT, nonce, exitCode, metrics, outputTail);
   }
+
+  /**
+   * The result of an attempt whose process vanished without an exit (its carrier died with the
+   * runtime and found it on restart): no exit code, no metrics. The control plane fails it as
+   * {@code lost} and retries the run with the next attempt.
+   */
+  public static ResultMessage lost(
+      String experimentId, String runId, int attempt, String nonce, String outputTail) {
+    return new ResultMessage(
+        VERSION, experimentId, runId, attempt, Kind.RESULT, nonce, null, null, outputTail);
+  }
 }
