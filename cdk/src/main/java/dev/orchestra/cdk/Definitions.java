@@ -1,5 +1,6 @@
 package dev.orchestra.cdk;
 
+import dev.orchestra.shared.AslTemplates;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -9,8 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -19,7 +18,6 @@ import java.util.stream.Stream;
  * emulator ignores them).
  */
 public final class Definitions {
-  private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Za-z0-9_]+)}");
   private static final String SUFFIX = ".asl.json";
 
   /** One ASL file: its short name ({@code run} for run.asl.json) and template text. */
@@ -27,12 +25,7 @@ public final class Definitions {
 
     /** The placeholders the template uses. */
     public TreeSet<String> placeholders() {
-      TreeSet<String> used = new TreeSet<>();
-      Matcher m = PLACEHOLDER.matcher(template);
-      while (m.find()) {
-        used.add(m.group(1));
-      }
-      return used;
+      return AslTemplates.placeholders(template);
     }
 
     /** The environment variable that carries this state machine's ARN to the functions. */
@@ -70,28 +63,11 @@ public final class Definitions {
    * @throws IllegalArgumentException naming the file and every placeholder without a value
    */
   public static String substitute(Definition d, Map<String, String> values) {
-    Matcher m = PLACEHOLDER.matcher(d.template());
-    StringBuilder out = new StringBuilder();
-    TreeSet<String> missing = new TreeSet<>();
-    while (m.find()) {
-      String value = values.get(m.group(1));
-      if (value == null) {
-        missing.add(m.group(1));
-        value = m.group();
-      }
-      m.appendReplacement(out, Matcher.quoteReplacement(value));
-    }
-    m.appendTail(out);
-    if (!missing.isEmpty()) {
-      throw new IllegalArgumentException(
-          "statemachines/"
-              + d.name()
-              + SUFFIX
-              + ": no value for placeholder(s) "
-              + missing
-              + "; name a FunctionCatalog entry in FunctionCatalog.ARN_PLACEHOLDERS or give the"
-              + " value in WorkflowsStack");
-    }
-    return out.toString();
+    return AslTemplates.substitute(
+        "statemachines/" + d.name() + SUFFIX,
+        d.template(),
+        values,
+        "name a FunctionCatalog entry in FunctionCatalog.ARN_PLACEHOLDERS or give the value in"
+            + " WorkflowsStack");
   }
 }

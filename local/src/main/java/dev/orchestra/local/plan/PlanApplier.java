@@ -1,6 +1,7 @@
 package dev.orchestra.local.plan;
 
 import dev.orchestra.local.LocalEnvironment;
+import dev.orchestra.shared.AslTemplates;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -123,7 +124,11 @@ public final class PlanApplier {
     values.putIfAbsent("AccountId", env.accountId());
     for (ResourcePlan.StateMachine sm : plan.stateMachines()) {
       String definition =
-          Placeholders.substitute("state machine " + sm.name(), sm.definitionTemplate(), values);
+          AslTemplates.substitute(
+              "state machine " + sm.name(),
+              sm.definitionTemplate(),
+              values,
+              "add them to the resource plan's substitutions");
       try {
         sfn.createStateMachine(
             b ->
