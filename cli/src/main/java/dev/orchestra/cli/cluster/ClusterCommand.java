@@ -19,6 +19,7 @@ import dev.orchestra.shared.cluster.ClusterNames;
 import dev.orchestra.shared.cluster.TrustPolicies;
 import dev.orchestra.shared.config.ClusterConfig;
 import dev.orchestra.shared.config.ConfigParser;
+import dev.orchestra.shared.config.ConfigWriter;
 import dev.orchestra.shared.config.Finding;
 import dev.orchestra.shared.config.Parsed;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -252,7 +253,7 @@ public final class ClusterCommand implements Runnable {
         String principal = aws.stsCallerArn();
         Map<String, Object> input = new LinkedHashMap<>();
         input.put("clusterName", config.clusterName());
-        input.put("configYaml", strip(text));
+        input.put("configYaml", sendable(config));
         input.put("principalArn", principal);
         int rc = startAndFollow(aws, ClusterResources.CREATE_MACHINE, input, noWait, err());
         if (rc != 0) {
@@ -280,7 +281,7 @@ public final class ClusterCommand implements Runnable {
       try (AwsClients aws = new AwsClients(c)) {
         Map<String, Object> input = new LinkedHashMap<>();
         input.put("clusterName", config.clusterName());
-        input.put("configYaml", strip(text));
+        input.put("configYaml", sendable(config));
         int rc = startAndFollow(aws, ClusterResources.UPDATE_MACHINE, input, noWait, err());
         if (rc != 0) {
           store(aws, c)
@@ -294,14 +295,12 @@ public final class ClusterCommand implements Runnable {
     }
   }
 
-  /** The file as sent: the signing credentials never leave the CLI. */
-  static String strip(String text) {
-    return text.lines()
-        .filter(
-            l ->
-                !l.trim().startsWith("aws_access_key_id")
-                    && !l.trim().startsWith("aws_secret_access_key"))
-        .reduce("", (a, b) -> a + b + "\n");
+  /**
+   * The file as sent to the workflow: the validated model written back without its signing
+   * credentials (they never leave the CLI, whatever YAML style the file used).
+   */
+  static String sendable(ClusterConfig config) {
+    return ConfigWriter.toYaml(config.redacted());
   }
 
   @Command(
