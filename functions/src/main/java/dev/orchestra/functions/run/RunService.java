@@ -169,6 +169,26 @@ public class RunService {
     Map<String, Object> details = new java.util.HashMap<>(causeDetails(cause));
     RunRecord current =
         store.run(experimentId, runId).orElseThrow(() -> new ExperimentNotFoundException(runId));
+    if ((Errors.STATES_TIMEOUT.equals(error) || Errors.STATES_HEARTBEAT_TIMEOUT.equals(error))
+        && current.resultAttempt() != null
+        && current.resultAttempt() == attempt
+        && Integer.valueOf(0).equals(current.exitCode())) {
+      // The carrier reported exit 0 and the results handler kept it, but the task never heard:
+      // an engine can drop a token delivery that lands while it re-invokes Dispatch (moto does,
+      // across a router restart). The carrier's report wins: it is recorded as Record would.
+      LOG.info(
+          "run {} attempt {}: {} after its carrier reported exit 0; recorded",
+          runId,
+          attempt,
+          error);
+      Map<String, Object> reported = new java.util.LinkedHashMap<>();
+      reported.put("exitCode", 0);
+      reported.put("metrics", current.metrics());
+      reported.put("outputTail", current.outputTail());
+      record(experimentId, runId, attempt, reported);
+      return new RunInput(
+          experimentId, runId, attempt, input.heartbeatSeconds(), input.timeoutSeconds(), false);
+    }
     if (current.resultAttempt() != null && current.resultAttempt() == attempt) {
       // What the carrier reported, kept by the results handler (the cause may be cut or absent).
       details.putIfAbsent("exitCode", current.exitCode());
