@@ -4,6 +4,8 @@ import java.net.URI;
 import java.time.Duration;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -23,6 +25,7 @@ public final class LocalAwsClients implements AutoCloseable {
       StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"));
   private final URI endpoint;
   private final Region region;
+  private final ClientOverrideConfiguration overrides;
   private final DynamoDbClient dynamo;
   private final SqsClient sqs;
   private final S3Client s3;
@@ -38,57 +41,25 @@ public final class LocalAwsClients implements AutoCloseable {
             .connectionTimeout(Duration.ofSeconds(5))
             .socketTimeout(Duration.ofSeconds(60))
             .build();
-    ClientOverrideConfiguration overrides =
+    this.overrides =
         ClientOverrideConfiguration.builder().apiCallTimeout(Duration.ofSeconds(90)).build();
-    this.dynamo =
-        DynamoDbClient.builder()
-            .httpClient(http)
-            .endpointOverride(this.endpoint)
-            .region(this.region)
-            .credentialsProvider(credentials)
-            .overrideConfiguration(overrides)
-            .build();
-    this.sqs =
-        SqsClient.builder()
-            .httpClient(http)
-            .endpointOverride(this.endpoint)
-            .region(this.region)
-            .credentialsProvider(credentials)
-            .overrideConfiguration(overrides)
-            .build();
-    this.s3 =
-        S3Client.builder()
-            .httpClient(http)
-            .endpointOverride(this.endpoint)
-            .region(this.region)
-            .credentialsProvider(credentials)
-            .forcePathStyle(true)
-            .overrideConfiguration(overrides)
-            .build();
-    this.sfn =
-        SfnClient.builder()
-            .httpClient(http)
-            .endpointOverride(this.endpoint)
-            .region(this.region)
-            .credentialsProvider(credentials)
-            .overrideConfiguration(overrides)
-            .build();
-    this.iam =
-        software.amazon.awssdk.services.iam.IamClient.builder()
-            .httpClient(http)
-            .endpointOverride(this.endpoint)
-            .region(this.region)
-            .credentialsProvider(credentials)
-            .overrideConfiguration(overrides)
-            .build();
+    this.dynamo = configure(DynamoDbClient.builder()).build();
+    this.sqs = configure(SqsClient.builder()).build();
+    this.s3 = configure(S3Client.builder()).forcePathStyle(true).build();
+    this.sfn = configure(SfnClient.builder()).build();
+    this.iam = configure(software.amazon.awssdk.services.iam.IamClient.builder()).build();
     this.events =
-        software.amazon.awssdk.services.eventbridge.EventBridgeClient.builder()
-            .httpClient(http)
-            .endpointOverride(this.endpoint)
-            .region(this.region)
-            .credentialsProvider(credentials)
-            .overrideConfiguration(overrides)
-            .build();
+        configure(software.amazon.awssdk.services.eventbridge.EventBridgeClient.builder()).build();
+  }
+
+  /** Every client: the shared HTTP client, the router as endpoint, the region, dummy keys. */
+  private <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(B builder) {
+    return builder
+        .httpClient(http)
+        .endpointOverride(endpoint)
+        .region(region)
+        .credentialsProvider(credentials)
+        .overrideConfiguration(overrides);
   }
 
   public DynamoDbClient dynamo() {
