@@ -109,22 +109,22 @@ final class Checker {
   }
 
   ObjectNode mapping(ObjectNode parent, String path, String field, boolean required, String ex) {
-    JsonNode v = get(parent, field);
-    String where = at(path, field);
-    if (v == null) {
-      if (required) {
-        required(where, null, fix(ex));
-      }
-      return null;
-    }
-    if (!v.isObject()) {
-      add(where, field + " must be a mapping, not " + YamlLoader.describe(v), fix(ex));
-      return null;
-    }
-    return (ObjectNode) v;
+    return (ObjectNode) container(parent, path, field, required, ex, JsonNode::isObject, "mapping");
   }
 
   ArrayNode list(ObjectNode parent, String path, String field, boolean required, String ex) {
+    return (ArrayNode) container(parent, path, field, required, ex, JsonNode::isArray, "list");
+  }
+
+  /** A mapping or list field: null (with a finding) when it is absent but required, or mistyped. */
+  private JsonNode container(
+      ObjectNode parent,
+      String path,
+      String field,
+      boolean required,
+      String ex,
+      java.util.function.Predicate<JsonNode> isKind,
+      String kind) {
     JsonNode v = get(parent, field);
     String where = at(path, field);
     if (v == null) {
@@ -133,11 +133,11 @@ final class Checker {
       }
       return null;
     }
-    if (!v.isArray()) {
-      add(where, field + " must be a list, not " + YamlLoader.describe(v), fix(ex));
+    if (!isKind.test(v)) {
+      add(where, field + " must be a " + kind + ", not " + YamlLoader.describe(v), fix(ex));
       return null;
     }
-    return (ArrayNode) v;
+    return v;
   }
 
   String string(ObjectNode parent, String path, String field, boolean required, String ex) {
