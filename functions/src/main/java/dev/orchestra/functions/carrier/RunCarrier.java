@@ -2,6 +2,7 @@ package dev.orchestra.functions.carrier;
 
 import dev.orchestra.shared.run.ResultMessage;
 import dev.orchestra.shared.run.RunContract;
+import dev.orchestra.shared.run.RunStorage;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,8 +24,9 @@ import org.slf4j.LoggerFactory;
  * Carries one run attempt: starts the training command ({@code /bin/sh -c}) with the run contract's
  * environment, sends heartbeats while it lives, then reads the metrics file and sends one result
  * (exit code, metrics, output tail) and uploads the full output to {@code
- * s3://BUCKET/runs/<experiment id>/<run id>/output-a<attempt>.log}. Used by the local process node
- * and meant for the EC2 agent; the reporter container does the same in a pod.
+ * s3://BUCKET/runs/<experiment id>/<run id>/a<attempt>/output.log} ({@link RunStorage#outputKey}).
+ * Used by the local process node and meant for the EC2 agent; the reporter container does the same
+ * in a pod.
  *
  * <p>The training process never sees the nonce or any carrier variable: its environment is the
  * carrier's own minus every {@code ORCHESTRA_*} variable, plus {@link Attempt#trainingEnv()}, plus
@@ -50,7 +52,7 @@ public final class RunCarrier {
       Duration heartbeatInterval) {
 
     public String outputKey() {
-      return "runs/" + experimentId + "/" + runId + "/output-a" + attempt + ".log";
+      return RunStorage.outputKey(experimentId, runId, attempt);
     }
   }
 
