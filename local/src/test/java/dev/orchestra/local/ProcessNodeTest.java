@@ -8,6 +8,7 @@ import dev.orchestra.local.plan.ResourcePlan;
 import dev.orchestra.local.testing.Poll;
 import dev.orchestra.local.testing.TestFunctions;
 import dev.orchestra.shared.run.RunContract;
+import dev.orchestra.shared.run.RunStorage;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -214,7 +215,7 @@ class ProcessNodeTest {
             .aws()
             .s3()
             .getObjectAsBytes(
-                b -> b.bucket("artifacts").key("runs/exp-1/exp-1-r00001/output-a1.log"))
+                b -> b.bucket("artifacts").key(RunStorage.outputKey("exp-1", "exp-1-r00001", 1)))
             .asUtf8String();
     assertThat(uploaded).isEqualTo(expectedLine + "\n");
     assertThat(jobCondition("exp-1-r00001")).isEqualTo("Complete");
