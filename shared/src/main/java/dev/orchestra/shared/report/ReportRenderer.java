@@ -136,6 +136,7 @@ public final class ReportRenderer {
 
     List<Map<String, Object>> runRows = new ArrayList<>();
     List<ReportInput.Run> feasible = new ArrayList<>();
+    Set<Integer> feasibleNumbers = new HashSet<>();
     for (ReportInput.Run r : runs) {
       Map<String, Double> values = Accounting.numericMetrics(r.metrics());
       boolean isFeasible =
@@ -144,6 +145,7 @@ public final class ReportRenderer {
               && Best.isFeasible(in.metrics(), new Observation(r.assignments(), values, false));
       if (isFeasible) {
         feasible.add(r);
+        feasibleNumbers.add(r.number());
       }
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("number", r.number());
@@ -170,7 +172,7 @@ public final class ReportRenderer {
         if (v == null) {
           continue;
         }
-        if (feasible.contains(r)
+        if (feasibleNumbers.contains(r.number())
             && (bestSoFar == null
                 || (m.objective() == Objective.MAXIMIZE ? v > bestSoFar : v < bestSoFar))) {
           bestSoFar = v;
@@ -572,7 +574,11 @@ public final class ReportRenderer {
           try {
             var chart = echarts.init(el, null, { renderer: 'svg' });
             chart.on('finished', function () { el.setAttribute('data-drawn', 'true'); });
-            chart.setOption(build());
+            var option = build();
+            // Progressive rendering draws big series over many frames, and headless Chromium's
+            // virtual time never finishes it: draw every series at once.
+            (option.series || []).forEach(function (s) { s.progressive = 0; });
+            chart.setOption(option);
             charts.push(chart);
           } catch (e) {
             el.setAttribute('data-error', String(e && e.message ? e.message : e));
