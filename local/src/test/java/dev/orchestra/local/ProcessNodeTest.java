@@ -81,6 +81,10 @@ class ProcessNodeTest {
   }
 
   private static Job job(String runId, String command) {
+    return job(runId, command, "artifacts");
+  }
+
+  private static Job job(String runId, String command, String bucket) {
     List<EnvVar> training = new ArrayList<>();
     training.add(new EnvVar(RunContract.EXPERIMENT_ID, "exp-1", null));
     training.add(new EnvVar(RunContract.RUN_ID, runId, null));
@@ -100,7 +104,7 @@ class ProcessNodeTest {
             new EnvVar(RunContract.ATTEMPT, "1", null),
             new EnvVar(
                 RunContract.RESULTS_QUEUE_URL, runtime.environment().queueUrl("results"), null),
-            new EnvVar(RunContract.BUCKET, "artifacts", null),
+            new EnvVar(RunContract.BUCKET, bucket, null),
             new EnvVar(RunContract.HEARTBEAT_SECONDS, "0.2", null));
     return new JobBuilder()
         .withNewMetadata()
@@ -264,6 +268,24 @@ class ProcessNodeTest {
     assertThat(whole.asUtf8String()).isEqualTo("first\nsecond\n");
     assertThat(whole.response().metadata())
         .containsEntry(RunStorage.OUTPUT_STATE, RunStorage.FINAL);
+  }
+
+  @Test
+  void outputThatCannotBeUploaded_stillSendsTheResult() {
+    k8s.batch()
+        .v1()
+        .jobs()
+        .inNamespace(RunContract.NAMESPACE)
+        .resource(
+            job(
+                "exp-1-r00005",
+                "echo trained; printf '{\"loss\": 1}' > \"$ORCHESTRA_METRICS_FILE\"",
+                "no-such-bucket"))
+        .create();
+
+    JsonNode result = result("exp-1-r00005");
+    assertThat(result.get("exit_code").asInt()).isZero();
+    assertThat(result.get("output_tail").asText()).isEqualTo("trained\n");
   }
 
   @Test

@@ -196,15 +196,7 @@ public final class RunCarrier {
           attempt.runId(),
           attempt.attempt(),
           exit);
-      try {
-        uploads.last();
-      } catch (RuntimeException e) {
-        LOG.warn(
-            "run {} attempt {}: output not uploaded: {}",
-            attempt.runId(),
-            attempt.attempt(),
-            e.toString());
-      }
+      uploads.lastQuietly();
       return new Outcome(exit, null, OutputTail.of(output), true);
     }
     MetricsFile.Reading reading = MetricsFile.read(metricsFile);
@@ -212,7 +204,9 @@ public final class RunCarrier {
     if (reading.problem() != null) {
       tail = OutputTail.withNote(tail, "orchestra: " + reading.problem() + "\n");
     }
-    uploads.last();
+    // As the reporter does: the result matters more than the full output (its tail travels in
+    // the result), so a failed upload is logged and the result still sent.
+    uploads.lastQuietly();
     transport.send(
         attempt.resultsQueueUrl(),
         ResultMessage.result(
@@ -269,10 +263,19 @@ public final class RunCarrier {
       }
     }
 
-    /** Uploads the whole output, marked final; no partial upload follows. */
-    synchronized void last() {
+    /** Uploads the whole output, marked final; no partial upload follows. Failures are logged. */
+    synchronized void lastQuietly() {
       ended = true;
-      transport.upload(attempt.bucket(), attempt.outputKey(), output, Long.MAX_VALUE, true);
+      try {
+        transport.upload(attempt.bucket(), attempt.outputKey(), output, Long.MAX_VALUE, true);
+      } catch (RuntimeException e) {
+        LOG.warn(
+            "run {} attempt {}: output not uploaded to {}: {}",
+            attempt.runId(),
+            attempt.attempt(),
+            attempt.outputKey(),
+            e.toString());
+      }
     }
   }
 
