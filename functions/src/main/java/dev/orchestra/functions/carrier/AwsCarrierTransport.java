@@ -41,10 +41,13 @@ public final class AwsCarrierTransport implements CarrierTransport {
   public void upload(String bucket, String key, Path file, long maxBytes, boolean complete) {
     RequestBody body;
     try {
+      // A running attempt's output still grows: upload a snapshot of what is there (up to the
+      // limit), so the declared length and the bytes sent agree. A finished one is stable.
       body =
-          !complete && Files.size(file) > maxBytes
-              ? RequestBody.fromBytes(firstBytes(file, (int) Math.min(maxBytes, Integer.MAX_VALUE)))
-              : RequestBody.fromFile(file);
+          complete
+              ? RequestBody.fromFile(file)
+              : RequestBody.fromBytes(
+                  firstBytes(file, (int) Math.min(maxBytes, Integer.MAX_VALUE)));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the run output " + file, e);
     }
