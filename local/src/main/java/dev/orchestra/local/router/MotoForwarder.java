@@ -53,6 +53,23 @@ final class MotoForwarder {
     }
   }
 
+  /**
+   * Forwards the request and reads moto's whole answer, sending nothing back to the caller; returns
+   * moto's status (the call took effect; the caller's answer is decided elsewhere).
+   */
+  int forwardDiscarding(HttpExchange exchange, byte[] body) throws IOException {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), motoPort), 5_000);
+      socket.setTcpNoDelay(true);
+      writeRequest(exchange, body, new BufferedOutputStream(socket.getOutputStream()));
+      InputStream in = new BufferedInputStream(socket.getInputStream());
+      String statusLine = readLine(in);
+      in.transferTo(OutputStream.nullOutputStream()); // Connection: close ends the answer
+      String[] parts = statusLine.split(" ", 3);
+      return parts.length < 2 ? -1 : Integer.parseInt(parts[1]);
+    }
+  }
+
   private static void writeRequest(HttpExchange exchange, byte[] body, OutputStream out)
       throws IOException {
     String target = exchange.getRequestURI().getRawPath();
