@@ -54,6 +54,7 @@ public final class FaultInjector {
    * One rule.
    *
    * @param after for THROTTLE/INTERNAL/UNAVAILABLE/FAIL: apply the fault after the call took effect
+   * @param copies for DUPLICATE: how many times the call is delivered (default 2)
    */
   @JsonIgnoreProperties(ignoreUnknown = false)
   @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -66,7 +67,8 @@ public final class FaultInjector {
       Double rate,
       String code,
       Integer status,
-      Boolean after) {
+      Boolean after,
+      Integer copies) {
 
     public Rule {
       if (service == null || service.isBlank()) {
@@ -78,25 +80,44 @@ public final class FaultInjector {
     }
 
     public static Rule next(int count, String service, String operation, Kind kind) {
-      return new Rule(service, operation, null, kind, count, null, null, null, null);
+      return new Rule(service, operation, null, kind, count, null, null, null, null, null);
     }
 
     public static Rule rate(double rate, String service, String operation, Kind kind) {
-      return new Rule(service, operation, null, kind, -1, rate, null, null, null);
+      return new Rule(service, operation, null, kind, -1, rate, null, null, null, null);
     }
 
     /** Only requests whose path or body contains every one of these texts. */
     public Rule containing(String... texts) {
-      return new Rule(service, operation, List.of(texts), kind, count, rate, code, status, after);
+      return new Rule(
+          service, operation, List.of(texts), kind, count, rate, code, status, after, copies);
     }
 
     public Rule failing(String errorCode, int httpStatus) {
       return new Rule(
-          service, operation, contains, Kind.FAIL, count, rate, errorCode, httpStatus, after);
+          service,
+          operation,
+          contains,
+          Kind.FAIL,
+          count,
+          rate,
+          errorCode,
+          httpStatus,
+          after,
+          copies);
     }
 
     public Rule afterEffect() {
-      return new Rule(service, operation, contains, kind, count, rate, code, status, true);
+      return new Rule(service, operation, contains, kind, count, rate, code, status, true, copies);
+    }
+
+    /** Delivered {@code n} times in all (kind DUPLICATE). */
+    public Rule times(int n) {
+      return new Rule(service, operation, contains, kind, count, rate, code, status, after, n);
+    }
+
+    int deliveries() {
+      return copies == null ? 2 : Math.max(1, copies);
     }
 
     boolean applyAfter() {
@@ -112,6 +133,11 @@ public final class FaultInjector {
 
     public boolean after() {
       return rule.applyAfter();
+    }
+
+    /** Extra deliveries before the one whose answer the caller gets (kind DUPLICATE). */
+    public int extraDeliveries() {
+      return rule.kind() == Kind.DUPLICATE ? rule.deliveries() - 1 : 1;
     }
   }
 

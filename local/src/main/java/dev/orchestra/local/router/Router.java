@@ -185,7 +185,9 @@ public final class Router implements AutoCloseable {
         if (fault.isPresent()) {
           // After the handler ran (its side effects happened): a second delivery, or an error
           // instead of its answer.
-          invoker.invoke(function, body);
+          for (int i = 0; i < fault.get().extraDeliveries(); i++) {
+            invoker.invoke(function, body);
+          }
           if (fault.get().kind() != Kind.DUPLICATE) {
             sendResponse(
                 exchange,
@@ -204,7 +206,9 @@ public final class Router implements AutoCloseable {
           RouterResponse response = filler.handle(request);
           if (fault.isPresent()) {
             if (fault.get().kind() == Kind.DUPLICATE) {
-              response = filler.handle(request);
+              for (int i = 0; i < fault.get().extraDeliveries(); i++) {
+                response = filler.handle(request);
+              }
             } else {
               response = FaultInjector.error(request, fault.get());
             }
@@ -216,7 +220,10 @@ public final class Router implements AutoCloseable {
       }
       try {
         if (fault.isPresent()) {
-          int status = moto.forwardDiscarding(exchange, body);
+          int status = 0;
+          for (int i = 0; i < fault.get().extraDeliveries(); i++) {
+            status = moto.forwardDiscarding(exchange, body);
+          }
           LOG.debug("{} {} took effect ({}), then {}", method, path, status, fault.get().kind());
           if (fault.get().kind() != Kind.DUPLICATE) {
             sendResponse(exchange, FaultInjector.error(request, fault.get()));
