@@ -77,6 +77,9 @@ class DuplicatesTest {
     faults.add(
         Rule.next(1, "lambda", "Invoke", Kind.RESPONSE_LOST)
             .containing(invocationOf(FunctionCatalog.PREPARE)));
+    // A store write that took effect but whose answer was lost: the SDK sends it again.
+    faults.add(Rule.rate(0.05, "dynamodb", "UpdateItem", Kind.RESPONSE_LOST));
+    faults.add(Rule.rate(0.05, "dynamodb", "TransactWriteItems", Kind.RESPONSE_LOST));
     // Record (the observation and the refill) always runs twice.
     faults.add(
         Rule.rate(1.0, "lambda", "Invoke", Kind.DUPLICATE)
@@ -131,6 +134,7 @@ class DuplicatesTest {
               () -> ctx.store().experiment(id).filter(e -> e.status().isFinal()).orElse(null));
       long lostDispatch = faults.injected("lambda", "Invoke");
       long duplicatedMessages = faults.injected("sqs", "SendMessage");
+      long lostWrites = faults.injected("dynamodb");
       faults.clear();
 
       assertThat(end.status()).as(end.error()).isEqualTo(ExperimentStatus.SUCCEEDED);
@@ -153,6 +157,7 @@ class DuplicatesTest {
       // The duplicates were really delivered, and the invariants held after every write.
       assertThat(lostDispatch).isGreaterThan(budget);
       assertThat(duplicatedMessages).isGreaterThanOrEqualTo(budget);
+      assertThat(lostWrites).isPositive();
       assertThat(auditor.audits.get()).isGreaterThan(budget * 3);
       assertThat(auditor.violations).isEmpty();
       assertThat(auditor.maxRunning.get()).isEqualTo(2);
