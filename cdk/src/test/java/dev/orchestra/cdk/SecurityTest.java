@@ -117,7 +117,10 @@ class SecurityTest {
     }
     assertThat(actual).isNotEmpty();
     if (Boolean.getBoolean("orchestra.security.writeAllowList")) {
-      Files.writeString(ALLOW_LIST, render(actual));
+      List<String> header =
+          Files.readAllLines(ALLOW_LIST).stream().filter(l -> l.startsWith("#")).toList();
+      Files.writeString(
+          ALLOW_LIST, String.join("\n", header) + (header.isEmpty() ? "" : "\n") + render(actual));
     }
     Map<String, Set<String>> reviewed = new TreeMap<>();
     for (String line : Files.readAllLines(ALLOW_LIST)) {
