@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
       OptimizerBenchCommand.class,
       SuggestBenchCommand.class,
       LoopBench.class,
-      FuzzBench.class
+      FuzzBench.class,
+      SoakBench.class
     })
 public final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
