@@ -59,9 +59,10 @@ public final class SoakBench implements Callable<Integer> {
   @Option(
       names = "--time-scale",
       description =
-          "Time scale of waits and timeouts (default ${DEFAULT-VALUE}: max_run_minutes 5 stops a"
-              + " hanging run after 6 s).")
-  double timeScale = 0.02;
+          "Time scale of waits and timeouts (default ${DEFAULT-VALUE}: heartbeats every 12 s, the"
+              + " heartbeat timeout 60 s, max_run_minutes 2 stops a hanging run after 24 s). Smaller"
+              + " scales squeeze the timeouts below what a loaded emulator answers in.")
+  double timeScale = 0.2;
 
   @Option(
       names = "--timeout-minutes",
@@ -132,7 +133,7 @@ public final class SoakBench implements Callable<Integer> {
               + bandwidth
               + "\nmax_failed_runs: "
               + runs
-              + "\nmax_run_minutes: 5\n";
+              + "\nmax_run_minutes: 2\n";
       long t0 = System.nanoTime();
       IntakeService.Result r =
           ctx.intake()

@@ -64,9 +64,37 @@ final class MotoForwarder {
       writeRequest(exchange, body, new BufferedOutputStream(socket.getOutputStream()));
       InputStream in = new BufferedInputStream(socket.getInputStream());
       String statusLine = readLine(in);
-      in.transferTo(OutputStream.nullOutputStream()); // Connection: close ends the answer
+      while (statusLine.startsWith("HTTP/1.1 100") || statusLine.isEmpty()) {
+        if (!statusLine.isEmpty()) {
+          while (!readLine(in).isEmpty()) {}
+        }
+        statusLine = readLine(in);
+      }
       String[] parts = statusLine.split(" ", 3);
-      return parts.length < 2 ? -1 : Integer.parseInt(parts[1]);
+      int status = parts.length < 2 ? -1 : Integer.parseInt(parts[1]);
+      long contentLength = -1;
+      boolean chunked = false;
+      for (String line = readLine(in); !line.isEmpty(); line = readLine(in)) {
+        String lower = line.toLowerCase(Locale.ROOT);
+        if (lower.startsWith("content-length:")) {
+          contentLength = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+        } else if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) {
+          chunked = true;
+        }
+      }
+      // Read the answer by its framing, not to EOF: moto may keep the connection open.
+      OutputStream sink = OutputStream.nullOutputStream();
+      if (exchange.getRequestMethod().equalsIgnoreCase("HEAD") || status == 204 || status == 304) {
+        return status;
+      }
+      if (chunked) {
+        copyChunked(in, sink);
+      } else if (contentLength >= 0) {
+        copy(in, sink, contentLength);
+      } else {
+        in.transferTo(sink);
+      }
+      return status;
     }
   }
 
