@@ -154,7 +154,7 @@ class RuntimeCrashTest {
                   """,
                   """
                   run: |
-                    sleep 3; echo "{\\"value\\": $ORCHESTRA_PARAM_X}" > "$ORCHESTRA_METRICS_FILE"
+                    sleep 6; echo "{\\"value\\": $ORCHESTRA_PARAM_X}" > "$ORCHESTRA_METRICS_FILE"
                   """,
                   UUID.randomUUID().toString(),
                   null,
