@@ -53,12 +53,13 @@ public final class FuzzBench implements Callable<Integer> {
     Runtime rt = Runtime.getRuntime();
     out.printf(
         Locale.ROOT,
-        "fuzz: %d inputs in %.1f s (%.0f/s) from seed %d, slowest %d ms, heap used %d MiB of max"
-            + " %d MiB, failures %d%n",
+        "fuzz: %d inputs in %.1f s (%.0f/s) from seed %d, slowest %d ms CPU (%d ms wall), heap used"
+            + " %d MiB of max %d MiB, failures %d%n",
         c.inputs(),
         took,
         c.inputs() / took,
         seed,
+        c.slowestCpu().toMillis(),
         c.slowest().toMillis(),
         (rt.totalMemory() - rt.freeMemory()) >> 20,
         rt.maxMemory() >> 20,
