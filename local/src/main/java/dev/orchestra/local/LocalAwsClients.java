@@ -42,7 +42,10 @@ public final class LocalAwsClients implements AutoCloseable {
             .socketTimeout(Duration.ofSeconds(60))
             .build();
     this.overrides =
-        ClientOverrideConfiguration.builder().apiCallTimeout(Duration.ofSeconds(90)).build();
+        ClientOverrideConfiguration.builder()
+            .apiCallTimeout(Duration.ofSeconds(90))
+            .retryStrategy(dev.orchestra.functions.aws.AwsClients.retryStrategy())
+            .build();
     this.dynamo = configure(DynamoDbClient.builder()).build();
     this.sqs = configure(SqsClient.builder()).build();
     this.s3 = configure(S3Client.builder()).forcePathStyle(true).build();

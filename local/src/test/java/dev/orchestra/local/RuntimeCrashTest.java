@@ -18,6 +18,10 @@ import dev.orchestra.shared.TimeScale;
 import dev.orchestra.shared.experiment.ExperimentStatus;
 import dev.orchestra.shared.experiment.Reasons;
 import dev.orchestra.shared.experiment.RunStatus;
+import dev.orchestra.shared.search.Observation;
+import dev.orchestra.shared.search.Searcher;
+import dev.orchestra.shared.search.SearcherState;
+import dev.orchestra.shared.search.Searchers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -142,7 +146,7 @@ class RuntimeCrashTest {
               .submit(
                   """
                   name: crash
-                  type: random
+                  type: offline
                   metrics: [{name: value}]
                   parameters: [{name: x, type: double, bounds: {min: 0, max: 1}}]
                   budget: 6
@@ -150,7 +154,7 @@ class RuntimeCrashTest {
                   """,
                   """
                   run: |
-                    sleep 3; echo "{\\"value\\": $ORCHESTRA_PARAM_X}" > "$ORCHESTRA_METRICS_FILE"
+                    sleep 6; echo "{\\"value\\": $ORCHESTRA_PARAM_X}" > "$ORCHESTRA_METRICS_FILE"
                   """,
                   UUID.randomUUID().toString(),
                   null,
@@ -201,6 +205,38 @@ class RuntimeCrashTest {
       }
     }
     assertThat(ledgerWithProcesses()).isEmpty();
+    try (LoopContext ctx = new LoopContext(config(state))) {
+      assertOptimizerStateMatchesANoCrashTwin(ctx.store().experiment(id).orElseThrow(), ctx);
+    }
+  }
+
+  /**
+   * The Bayesian searcher's state as restored after two kill -9s is the state a twin that never
+   * crashed would hold (same seed, as many suggestions), and both give the same next suggestion
+   * from the same observations.
+   */
+  private static void assertOptimizerStateMatchesANoCrashTwin(ExperimentRecord e, LoopContext ctx) {
+    SearcherState stored =
+        dev.orchestra.functions.Json.read(e.optimizerState(), SearcherState.class);
+    assertThat(stored.suggested()).as("one suggestion per run, none lost or repeated").isEqualTo(6);
+    Searcher twin = Searchers.create(e.plan().type(), e.plan().space(), e.plan().seed());
+    for (long i = 0; i < stored.suggested(); i++) {
+      twin.suggest(1, List.of(), List.of()); // one random draw each, whatever the inputs
+    }
+    assertThat(twin.snapshot()).isEqualTo(stored);
+    List<Observation> completed =
+        ctx.store().runs(e.id()).stream()
+            .sorted(java.util.Comparator.comparingInt(RunRecord::number))
+            .map(
+                r ->
+                    new Observation(
+                        r.assignments(),
+                        dev.orchestra.shared.experiment.Accounting.numericMetrics(r.metrics()),
+                        false))
+            .toList();
+    Searcher restored = Searchers.restore(stored, e.plan().space());
+    assertThat(restored.suggest(1, completed, List.of()))
+        .isEqualTo(twin.suggest(1, completed, List.of()));
   }
 
   /**

@@ -15,7 +15,9 @@ import picocli.CommandLine.Command;
       ValidateBench.class,
       OptimizerBenchCommand.class,
       SuggestBenchCommand.class,
-      LoopBench.class
+      LoopBench.class,
+      FuzzBench.class,
+      SoakBench.class
     })
 public final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -14,7 +14,6 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
-import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -131,7 +130,7 @@ public final class AwsClients implements AutoCloseable {
         ClientOverrideConfiguration.builder()
             .apiCallTimeout(Duration.ofSeconds(30))
             .apiCallAttemptTimeout(Duration.ofSeconds(10))
-            .retryStrategy(RetryMode.STANDARD)
+            .retryStrategy(retryStrategy())
             .build());
     if (builder
         instanceof software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder<?, ?> sync) {
@@ -141,6 +140,21 @@ public final class AwsClients implements AutoCloseable {
               .socketTimeout(Duration.ofSeconds(10)));
     }
     return builder;
+  }
+
+  /**
+   * Attempts per call, throttling and 5xx included. AWS's standard mode (full-jitter exponential
+   * backoff, 1 s base for throttling errors, a retry-token bucket) with more attempts than its
+   * default 3: a burst of throttling on EKS, IAM or DynamoDB must not fail a workflow step that a
+   * few seconds of patience would finish.
+   */
+  public static final int MAX_ATTEMPTS = 6;
+
+  /** The retry strategy of every client: AWS standard mode, {@link #MAX_ATTEMPTS} attempts. */
+  public static software.amazon.awssdk.retries.api.RetryStrategy retryStrategy() {
+    return software.amazon.awssdk.awscore.retry.AwsRetryStrategy.standardRetryStrategy().toBuilder()
+        .maxAttempts(MAX_ATTEMPTS)
+        .build();
   }
 
   /** The credentials every client signs with. */

@@ -727,6 +727,10 @@ public final class ClusterService {
       store.forgetCreated(name, "nodegroup:" + g);
     }
     if (createdByExact(name, exec, "cluster")) {
+      if (idle != null) {
+        // FinishCreate may have scheduled the idle check before failing.
+        idle.unschedule(name);
+      }
       deleteCluster(name);
       store.forgetCreated(name, "cluster");
     }

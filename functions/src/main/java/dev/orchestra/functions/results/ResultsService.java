@@ -39,8 +39,17 @@ public class ResultsService {
   public Verdict handle(ResultMessage m) {
     Optional<String> problem = problem(m);
     if (problem.isPresent()) {
-      LOG.warn(
-          "rejected {} for run {} attempt {}: {}", m.kind(), m.runId(), m.attempt(), problem.get());
+      if (m == null) {
+        LOG.warn("rejected a message: {}", problem.get());
+      } else {
+        LOG.warn(
+            "rejected {} for run {} of experiment {} attempt {}: {}",
+            m.kind(),
+            m.runId(),
+            m.experimentId(),
+            m.attempt(),
+            problem.get());
+      }
       return Verdict.REJECTED;
     }
     RunRecord run = store.run(m.experimentId(), m.runId()).orElseThrow();
@@ -61,7 +70,14 @@ public class ResultsService {
     return delivered ? Verdict.APPLIED : Verdict.ALREADY_CLOSED;
   }
 
-  private Optional<String> problem(ResultMessage m) {
+  /**
+   * What is wrong with a message on its face, before the store is asked: version, required fields,
+   * a run id of the named experiment. Pure; never throws.
+   */
+  public static Optional<String> shapeProblem(ResultMessage m) {
+    if (m == null) {
+      return Optional.of("empty message");
+    }
     if (m.version() != ResultMessage.VERSION) {
       return Optional.of("unknown message version " + m.version());
     }
@@ -71,6 +87,14 @@ public class ResultsService {
     if (!m.runId().startsWith(m.experimentId() + "-r")
         || !ExperimentIds.experimentOf(m.runId()).equals(m.experimentId())) {
       return Optional.of("run " + m.runId() + " is not of experiment " + m.experimentId());
+    }
+    return Optional.empty();
+  }
+
+  private Optional<String> problem(ResultMessage m) {
+    Optional<String> shape = shapeProblem(m);
+    if (shape.isPresent()) {
+      return shape;
     }
     Optional<RunRecord> run = store.run(m.experimentId(), m.runId());
     if (run.isEmpty()) {

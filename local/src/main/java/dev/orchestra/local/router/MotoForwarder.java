@@ -53,6 +53,51 @@ final class MotoForwarder {
     }
   }
 
+  /**
+   * Forwards the request and reads moto's whole answer, sending nothing back to the caller; returns
+   * moto's status (the call took effect; the caller's answer is decided elsewhere).
+   */
+  int forwardDiscarding(HttpExchange exchange, byte[] body) throws IOException {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), motoPort), 5_000);
+      socket.setTcpNoDelay(true);
+      writeRequest(exchange, body, new BufferedOutputStream(socket.getOutputStream()));
+      InputStream in = new BufferedInputStream(socket.getInputStream());
+      String statusLine = readLine(in);
+      while (statusLine.startsWith("HTTP/1.1 100") || statusLine.isEmpty()) {
+        if (!statusLine.isEmpty()) {
+          while (!readLine(in).isEmpty()) {}
+        }
+        statusLine = readLine(in);
+      }
+      String[] parts = statusLine.split(" ", 3);
+      int status = parts.length < 2 ? -1 : Integer.parseInt(parts[1]);
+      long contentLength = -1;
+      boolean chunked = false;
+      for (String line = readLine(in); !line.isEmpty(); line = readLine(in)) {
+        String lower = line.toLowerCase(Locale.ROOT);
+        if (lower.startsWith("content-length:")) {
+          contentLength = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+        } else if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) {
+          chunked = true;
+        }
+      }
+      // Read the answer by its framing, not to EOF: moto may keep the connection open.
+      OutputStream sink = OutputStream.nullOutputStream();
+      if (exchange.getRequestMethod().equalsIgnoreCase("HEAD") || status == 204 || status == 304) {
+        return status;
+      }
+      if (chunked) {
+        copyChunked(in, sink);
+      } else if (contentLength >= 0) {
+        copy(in, sink, contentLength);
+      } else {
+        in.transferTo(sink);
+      }
+      return status;
+    }
+  }
+
   private static void writeRequest(HttpExchange exchange, byte[] body, OutputStream out)
       throws IOException {
     String target = exchange.getRequestURI().getRawPath();

@@ -2,6 +2,7 @@ package dev.orchestra.local.router;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.orchestra.local.router.FaultInjector.Kind;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.BindException;
@@ -16,9 +17,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -38,6 +41,14 @@ public final class Router implements AutoCloseable {
   private static final Pattern INVOKE =
       Pattern.compile("^/2015-03-31/functions/([^/]+)/invocations/?$");
   public static final String HEALTH_PATH = "/_orchestra/health";
+
+  /** The fault injector's admin endpoint: POST rules, GET counts, DELETE to clear. */
+  public static final String FAULTS_PATH = "/_orchestra/faults";
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper ADMIN_JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+  private final FaultInjector faults = new FaultInjector();
+  private final List<Consumer<RouterRequest>> observers = new CopyOnWriteArrayList<>();
 
   private final int port;
   private final LambdaInvoker invoker;
@@ -144,6 +155,22 @@ public final class Router implements AutoCloseable {
         respond(exchange, ready ? 200 : 503, "{\"ready\":" + ready + "}");
         return;
       }
+      if (path.equals(FAULTS_PATH)) {
+        admin(exchange, method, body);
+        return;
+      }
+      RouterRequest request = toRequest(exchange, body);
+      Optional<FaultInjector.Fault> fault = faults.match(request);
+      if (fault.isPresent() && !fault.get().after() && fault.get().kind() != Kind.DUPLICATE) {
+        LOG.debug("injecting {} into {} {}", fault.get().kind(), method, path);
+        Matcher invokeMatch = INVOKE.matcher(path);
+        sendResponse(
+            exchange,
+            fault.get().kind() == Kind.FAIL && invokeMatch.matches()
+                ? FaultInjector.functionError(fault.get())
+                : FaultInjector.error(request, fault.get()));
+        return;
+      }
       Matcher invoke = INVOKE.matcher(path);
       if (method.equals("POST") && invoke.matches()) {
         if (!ready) {
@@ -154,22 +181,58 @@ public final class Router implements AutoCloseable {
           respond(exchange, 503, error("ServiceException", "the local runtime is not ready yet"));
           return;
         }
-        invoke(exchange, URLDecoder.decode(invoke.group(1), StandardCharsets.UTF_8), body);
-        return;
-      }
-      if (!gapFillers.isEmpty()) {
-        RouterRequest request = toRequest(exchange, body);
-        for (GapFiller filler : gapFillers) {
-          if (filler.handles(request)) {
-            RouterResponse response = filler.handle(request);
-            response.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
-            send(exchange, response.status(), response.body());
+        String function = URLDecoder.decode(invoke.group(1), StandardCharsets.UTF_8);
+        if (fault.isPresent()) {
+          // After the handler ran (its side effects happened): a second delivery, or an error
+          // instead of its answer.
+          for (int i = 0; i < fault.get().extraDeliveries(); i++) {
+            invoker.invoke(function, body);
+          }
+          if (fault.get().kind() != Kind.DUPLICATE) {
+            sendResponse(
+                exchange,
+                fault.get().kind() == Kind.FAIL
+                    ? FaultInjector.functionError(fault.get())
+                    : FaultInjector.error(request, fault.get()));
             return;
           }
         }
+        invoke(exchange, function, body);
+        notifyObservers(request);
+        return;
+      }
+      for (GapFiller filler : gapFillers) {
+        if (filler.handles(request)) {
+          RouterResponse response = filler.handle(request);
+          if (fault.isPresent()) {
+            if (fault.get().kind() == Kind.DUPLICATE) {
+              for (int i = 0; i < fault.get().extraDeliveries(); i++) {
+                response = filler.handle(request);
+              }
+            } else {
+              response = FaultInjector.error(request, fault.get());
+            }
+          }
+          sendResponse(exchange, response);
+          notifyObservers(request);
+          return;
+        }
       }
       try {
+        if (fault.isPresent()) {
+          int status = 0;
+          for (int i = 0; i < fault.get().extraDeliveries(); i++) {
+            status = moto.forwardDiscarding(exchange, body);
+          }
+          LOG.debug("{} {} took effect ({}), then {}", method, path, status, fault.get().kind());
+          if (fault.get().kind() != Kind.DUPLICATE) {
+            sendResponse(exchange, FaultInjector.error(request, fault.get()));
+            notifyObservers(request);
+            return;
+          }
+        }
         moto.forward(exchange, body);
+        notifyObservers(request);
       } catch (java.net.ConnectException e) {
         respond(
             exchange, 502, error("ServiceUnavailable", "moto is not answering: " + e.getMessage()));
@@ -182,6 +245,77 @@ public final class Router implements AutoCloseable {
           e.toString());
       throw e;
     }
+  }
+
+  /** The fault injector: rules and counts (also at {@code /_orchestra/faults}). */
+  public FaultInjector faults() {
+    return faults;
+  }
+
+  /**
+   * Calls {@code observer} with every AWS request the router served (forwarded, filled or invoked),
+   * after its answer was sent; for tests that audit every store write.
+   */
+  public void observe(Consumer<RouterRequest> observer) {
+    observers.add(observer);
+  }
+
+  public void stopObserving(Consumer<RouterRequest> observer) {
+    observers.remove(observer);
+  }
+
+  private void notifyObservers(RouterRequest request) {
+    for (Consumer<RouterRequest> o : observers) {
+      try {
+        o.accept(request);
+      } catch (RuntimeException e) {
+        LOG.warn("router observer failed: {}", e.toString());
+      }
+    }
+  }
+
+  private void admin(HttpExchange exchange, String method, byte[] body) throws IOException {
+    try {
+      switch (method) {
+        case "GET" -> respond(exchange, 200, ADMIN_JSON.writeValueAsString(faults.report()));
+        case "DELETE" -> {
+          faults.clear();
+          respond(exchange, 200, "{\"cleared\":true}");
+        }
+        case "POST" -> {
+          com.fasterxml.jackson.databind.JsonNode doc = ADMIN_JSON.readTree(body);
+          if (doc.has("seed")) {
+            faults.seed(doc.get("seed").asLong());
+          }
+          com.fasterxml.jackson.databind.JsonNode rules = doc.has("rules") ? doc.get("rules") : doc;
+          List<FaultInjector.Rule> parsed = new ArrayList<>();
+          for (com.fasterxml.jackson.databind.JsonNode r :
+              rules.isArray() ? rules : ADMIN_JSON.createArrayNode().add(rules)) {
+            parsed.add(ADMIN_JSON.treeToValue(r, FaultInjector.Rule.class));
+          }
+          parsed.forEach(faults::add);
+          LOG.info("fault injector: {} rule(s) added", parsed.size());
+          respond(exchange, 200, ADMIN_JSON.writeValueAsString(faults.report()));
+        }
+        default -> respond(exchange, 405, error("MethodNotAllowed", "GET, POST or DELETE"));
+      }
+    } catch (IOException | IllegalArgumentException e) {
+      String why =
+          e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+      respond(
+          exchange,
+          400,
+          error(
+              "InvalidFaultRule",
+              why
+                  + " (a rule: {\"service\":\"dynamodb\",\"operation\":\"PutItem\",\"kind\":\"THROTTLE\",\"count\":3})"));
+    }
+  }
+
+  private static void sendResponse(HttpExchange exchange, RouterResponse response)
+      throws IOException {
+    response.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
+    send(exchange, response.status(), response.body());
   }
 
   private void invoke(HttpExchange exchange, String function, byte[] payload) throws IOException {

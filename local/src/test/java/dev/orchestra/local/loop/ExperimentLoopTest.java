@@ -171,11 +171,41 @@ class ExperimentLoopTest {
         != null;
   }
 
+  /**
+   * Run 1 hangs (sleeps a minute); every other run writes its metric at once. With budget 2 and
+   * bandwidth 1, run 2 starts only when run 1's slot is refilled.
+   */
+  static final String FIRST_RUN_HANGS =
+      "run: 'if [ \"$ORCHESTRA_RUN_ID\" = \"$ORCHESTRA_EXPERIMENT_ID-r00001\" ]; then sleep 60;"
+          + " fi; echo \"{\\\"value\\\": 1}\" > \"$ORCHESTRA_METRICS_FILE\"'\n";
+
+  /** Heartbeats every 60 s (scaled): the period a dead run may outlive its timeout by. */
+  static final Duration HEARTBEAT_PERIOD = Duration.ofMillis(Math.round(60_000 * 0.02));
+
+  /**
+   * What moto's engine and RecordFailure take to act once a timer is due, on a loaded 2-core
+   * machine. Measured at load average 20: 0.8 s past max_run_minutes, 8 s past the heartbeat
+   * timeout (the engine's timers run late under load). In AWS these are seconds against a 300 s
+   * heartbeat timeout.
+   */
+  static final Duration PROCESSING = Duration.ofSeconds(10);
+
+  /** Polls until the run leaves {@code running}; returns when that was first seen. */
+  static long awaitNotRunning(String id, String runId) {
+    Poll.until(
+        runId + " to leave running",
+        Duration.ofSeconds(45),
+        () -> ctx.store().run(id, runId).filter(r -> r.status() != RunStatus.RUNNING).isPresent());
+    return System.nanoTime();
+  }
+
   @Test
-  void runThatStopsHeartbeating_failsByHeartbeatTimeout(@TempDir Path dir) {
+  void runThatStopsHeartbeating_failsByHeartbeatTimeout_andItsSlotIsRefilled(@TempDir Path dir) {
     String id =
         submit(
-            "name: silent\nbudget: 1\nparallel_bandwidth: 1\n" + ONE_PARAM, "run: sleep 60\n", dir);
+            "name: silent\nbudget: 2\nparallel_bandwidth: 1\nmax_failed_runs: 2\n" + ONE_PARAM,
+            FIRST_RUN_HANGS,
+            dir);
     RunRecord run = awaitRun(id, "the run to start", r -> r.status() == RunStatus.RUNNING);
     String job = RunContract.workloadName(run.runId(), 1);
     Poll.until("the Job", Duration.ofSeconds(20), () -> jobExists(job));
@@ -189,28 +219,50 @@ class ExperimentLoopTest {
         .inNamespace(RunContract.NAMESPACE)
         .withName(job)
         .delete();
+    long dead = System.nanoTime();
+    long notRunning = awaitNotRunning(id, run.runId());
+    Duration heartbeatTimeout = Duration.ofMillis(Math.round(300_000 * 0.02));
+    Duration stuck = Duration.ofNanos(notRunning - dead);
+    System.out.println("dead run left running " + stuck.toMillis() + " ms after its carrier died");
+    assertThat(stuck).isLessThan(heartbeatTimeout.plus(HEARTBEAT_PERIOD).plus(PROCESSING));
     ExperimentRecord end = awaitEnd(id, Duration.ofSeconds(45), null);
     RunRecord after = ctx.store().run(id, run.runId()).orElseThrow();
     assertThat(after.status()).isEqualTo(RunStatus.FAILED);
     assertThat(after.reason()).isEqualTo(Reasons.HEARTBEAT_LOST);
-    assertThat(end.status()).isEqualTo(ExperimentStatus.FAILED);
+    // Its slot went to the next run, which finished.
+    assertThat(end.issued()).isEqualTo(2);
+    assertThat(end.succeeded()).isEqualTo(1);
+    assertThat(end.failed()).isEqualTo(1);
+    assertThat(end.running()).isZero();
+    assertThat(ctx.store().runs(id)).noneMatch(r -> r.status() == RunStatus.RUNNING);
   }
 
   @Test
-  void maxRunMinutes_stopsAnOverlongRun_andDeletesItsJob(@TempDir Path dir) {
-    // Time scale 0.02: 5 minutes are 6 s.
+  void maxRunMinutes_stopsAHangingRun_deletesItsJob_andItsSlotIsRefilled(@TempDir Path dir) {
+    // Time scale 0.02: 5 minutes are 6 s. The hanging run's carrier keeps heartbeating.
     String id =
         submit(
-            "name: overlong\nbudget: 1\nparallel_bandwidth: 1\nmax_run_minutes: 5\n" + ONE_PARAM,
-            "run: sleep 120\n",
+            "name: overlong\nbudget: 2\nparallel_bandwidth: 1\nmax_failed_runs: 2\n"
+                + "max_run_minutes: 5\n"
+                + ONE_PARAM,
+            FIRST_RUN_HANGS,
             dir);
     RunRecord run = awaitRun(id, "the run to start", r -> r.status() == RunStatus.RUNNING);
+    long started = System.nanoTime();
     String job = RunContract.workloadName(run.runId(), 1);
     Poll.until("the Job", Duration.ofSeconds(20), () -> jobExists(job));
-    awaitEnd(id, Duration.ofSeconds(45), null);
+    long notRunning = awaitNotRunning(id, run.runId());
+    Duration stuck = Duration.ofNanos(notRunning - started);
+    System.out.println("hanging run left running " + stuck.toMillis() + " ms after it started");
+    assertThat(stuck).isLessThan(Duration.ofSeconds(6).plus(HEARTBEAT_PERIOD).plus(PROCESSING));
+    ExperimentRecord end = awaitEnd(id, Duration.ofSeconds(45), null);
     RunRecord after = ctx.store().run(id, run.runId()).orElseThrow();
     assertThat(after.reason()).isEqualTo(Reasons.TIMEOUT);
     assertThat(jobExists(job)).as("the timed-out run's Job is deleted").isFalse();
+    assertThat(end.issued()).isEqualTo(2);
+    assertThat(end.succeeded()).isEqualTo(1);
+    assertThat(end.running()).isZero();
+    assertThat(ctx.store().runs(id)).noneMatch(r -> r.status() == RunStatus.RUNNING);
   }
 
   @Test
