@@ -166,6 +166,7 @@ public final class FunctionSpecs {
             EnumSet.of(
                 Access.TABLE,
                 Access.TABLE_SCAN,
+                Access.BUCKET_READ,
                 Access.BUCKET_WRITE,
                 Access.START_EXPERIMENT,
                 Access.START_RUN,

@@ -27,6 +27,16 @@ public class ApiBeans {
   }
 
   @Singleton
+  dev.orchestra.functions.report.ReportService reports(LoopContext ctx) {
+    return ctx.reports();
+  }
+
+  @Singleton
+  dev.orchestra.functions.logs.RunLogs runLogs(LoopContext ctx) {
+    return ctx.runLogs();
+  }
+
+  @Singleton
   ClusterOperations clusters(LoopContext ctx) {
     return new ClusterOperations(ctx.config(), ctx.aws());
   }

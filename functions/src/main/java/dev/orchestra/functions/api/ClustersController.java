@@ -162,7 +162,24 @@ public class ClustersController {
   }
 
   private HttpResponse<ClusterView> accepted(ClusterOperations.Started s) {
-    ClusterView v = view(clusters.status(s.name()));
+    ClusterView v;
+    try {
+      v = view(clusters.status(s.name()));
+    } catch (dev.orchestra.functions.cluster.UnknownClusterException notYet) {
+      // Create just started: its first step writes the record.
+      v =
+          new ClusterView(
+              s.name(),
+              ClusterRecord.CREATING,
+              null,
+              null,
+              null,
+              null,
+              List.of(),
+              s.executionArn(),
+              "starting",
+              null);
+    }
     if (s.executionArn() != null && !s.executionArn().equals(v.executionArn())) {
       // The workflow has not written the record yet: show the execution just started.
       v =

@@ -51,6 +51,7 @@ class ApiControllerTest {
         """
         import json, os
         x = float(os.environ["ORCHESTRA_PARAM_X"])
+        print("trained at x =", x)
         json.dump({"value": (x - 0.3) ** 2}, open(os.environ["ORCHESTRA_METRICS_FILE"], "w"))
         """);
   }
@@ -184,6 +185,37 @@ class ApiControllerTest {
     assertThat(entry.get("run_id").asText()).startsWith(id + "-r");
     assertThat(entry.get("number").asInt()).isBetween(1, 3);
     assertThat(entry.get("metrics").get("value").asDouble()).isGreaterThanOrEqualTo(0.0);
+
+    ApiEvents.Response report = api.get("/experiments/" + id + "/report");
+    assertThat(report.status()).as(report.body()).isEqualTo(200);
+    assertThat(report.headers().get("Content-Type")).startsWith("text/html");
+    assertThat(report.body()).contains("<html").contains(id);
+
+    String logs = "/experiments/" + id + "/runs/" + id + "-r00001/logs";
+    JsonNode chunk =
+        Poll.until(
+            "run 1's whole output",
+            Duration.ofSeconds(30),
+            () -> {
+              JsonNode c = api.get(logs).json();
+              return c.get("complete").asBoolean() ? c : null;
+            });
+    assertThat(chunk.get("run_id").asText()).isEqualTo(id + "-r00001");
+    assertThat(chunk.get("attempt").asInt()).isEqualTo(1);
+    assertThat(chunk.get("offset").asLong()).isZero();
+    assertThat(chunk.get("text").asText()).contains("trained at x =");
+    assertThat(chunk.get("next_offset").asLong())
+        .isEqualTo(
+            chunk.get("text").asText().getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+    JsonNode tail = api.get(logs + "?attempt=1&offset=5").json();
+    assertThat(tail.get("offset").asLong()).isEqualTo(5);
+    assertThat(chunk.get("text").asText()).endsWith(tail.get("text").asText());
+    assertError(api.get(logs + "?offset=-1"), 400, "bad_request");
+    assertError(api.get(logs + "?attempt=0"), 400, "bad_request");
+    assertError(api.get(logs + "?attempt=x"), 400, "bad_request");
+    assertError(api.get(logs + "?attempt=7"), 404, "not_found");
+    assertError(api.get("/experiments/" + id + "/runs/" + id + "-r00099/logs"), 404, "not_found");
+    assertError(api.get("/experiments/nothing-12345678/report"), 404, "not_found");
   }
 
   @Test
@@ -509,6 +541,8 @@ class ApiControllerTest {
             "/experiments/{id}/runs:",
             "/experiments/{id}/best:",
             "/experiments/{id}/stop:",
+            "/experiments/{id}/report:",
+            "/experiments/{id}/runs/{run}/logs:",
             "/clusters:",
             "/clusters/{name}:",
             "/clusters/{name}/test:",
