@@ -117,8 +117,22 @@ public class ClusterOperations {
     input.put("clusterName", cluster.clusterName());
     input.put("configYaml", yaml);
     input.put("principalArn", principalArn);
-    return start(
-        CREATE_MACHINE, EnvVars.CLUSTER_CREATE_STATE_MACHINE_ARN, cluster.clusterName(), input);
+    // A deterministic name: a create repeated before the workflow wrote the record is the same
+    // execution (StartExecution with an existing name and input returns it), not a second one.
+    String machineArn = machineArn(CREATE_MACHINE, EnvVars.CLUSTER_CREATE_STATE_MACHINE_ARN);
+    String name = cluster.clusterName() + "-create-" + hash8(yaml);
+    String payload = Json.write(input);
+    try {
+      String arn =
+          aws.sfn()
+              .startExecution(b -> b.stateMachineArn(machineArn).name(name).input(payload))
+              .executionArn();
+      return new Started(cluster.clusterName(), arn, true);
+    } catch (software.amazon.awssdk.services.sfn.model.ExecutionAlreadyExistsException before) {
+      // That name ran before (the cluster was destroyed since, or its create failed): anew.
+      return start(
+          CREATE_MACHINE, EnvVars.CLUSTER_CREATE_STATE_MACHINE_ARN, cluster.clusterName(), input);
+    }
   }
 
   /** Starts cluster update of an existing cluster ({@code name} must be the file's). */
@@ -151,7 +165,7 @@ public class ClusterOperations {
 
   private Started start(
       String machine, String arnVariable, String name, Map<String, Object> input) {
-    String machineArn = config.get(arnVariable).orElseGet(() -> defaultArn(machine));
+    String machineArn = machineArn(machine, arnVariable);
     String arn =
         aws.sfn()
             .startExecution(
@@ -161,6 +175,21 @@ public class ClusterOperations {
                         .input(Json.write(input)))
             .executionArn();
     return new Started(name, arn, true);
+  }
+
+  private static String hash8(String s) {
+    try {
+      byte[] d =
+          java.security.MessageDigest.getInstance("SHA-256")
+              .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(d, 0, 4);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    }
+  }
+
+  private String machineArn(String machine, String arnVariable) {
+    return config.get(arnVariable).orElseGet(() -> defaultArn(machine));
   }
 
   private String defaultArn(String machine) {
