@@ -1,5 +1,6 @@
 package dev.orchestra.functions.cluster;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.orchestra.functions.Json;
 import dev.orchestra.functions.OrchestraConfig;
 import dev.orchestra.functions.aws.AwsClients;
@@ -49,13 +50,13 @@ public class ClusterOperations {
 
   /** A node group as EKS describes it. */
   public record NodeGroupView(
-      String name,
-      String role,
-      String status,
-      List<String> instanceTypes,
-      Integer min,
-      Integer max,
-      Integer desired) {}
+      @JsonProperty("name") String name,
+      @JsonProperty("role") String role,
+      @JsonProperty("status") String status,
+      @JsonProperty("instance_types") List<String> instanceTypes,
+      @JsonProperty("min") Integer min,
+      @JsonProperty("max") Integer max,
+      @JsonProperty("desired") Integer desired) {}
 
   /** A cluster as the API and {@code cluster status} show it. */
   public record Status(
