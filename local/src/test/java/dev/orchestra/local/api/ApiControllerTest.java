@@ -486,10 +486,18 @@ class ApiControllerTest {
 
     ApiEvents.Response destroyed = api.call("DELETE", "/clusters/api-cluster", Map.of(), null);
     assertThat(destroyed.status()).as(destroyed.body()).isEqualTo(202);
+    assertThat(destroyed.json().get("execution_arn").asText())
+        .contains(":execution:orchestra-cluster-destroy:");
+    // The destroy workflow itself is covered by ClusterLifecycleTest: seeing it start is enough.
     Poll.until(
-        "api-cluster to be gone",
-        Duration.ofSeconds(90),
-        () -> api.get("/clusters/api-cluster").status() == 404 ? true : null);
+        "api-cluster to be destroying",
+        Duration.ofSeconds(60),
+        () -> {
+          ApiEvents.Response r = api.get("/clusters/api-cluster");
+          return r.status() == 404 || "DESTROYING".equals(r.json().get("status").asText())
+              ? true
+              : null;
+        });
   }
 
   @Test
