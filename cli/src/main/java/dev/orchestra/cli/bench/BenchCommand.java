@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
       SuggestBenchCommand.class,
       LoopBench.class,
       FuzzBench.class,
-      SoakBench.class
+      SoakBench.class,
+      ApiBench.class
     })
 public final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
