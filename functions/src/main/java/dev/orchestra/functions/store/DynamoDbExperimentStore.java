@@ -283,9 +283,12 @@ public final class DynamoDbExperimentStore {
     try {
       dynamo.transactWriteItems(
           b -> b.transactItems(issueUpdate(experimentId, number), newRunPut(experimentId, runId)));
+      StoreCounters.count("issue.committed");
       return IssueResult.ISSUED;
     } catch (TransactionCanceledException e) {
-      return failedAt(e, 1) ? IssueResult.ALREADY_ISSUED : IssueResult.REFUSED;
+      IssueResult r = failedAt(e, 1) ? IssueResult.ALREADY_ISSUED : IssueResult.REFUSED;
+      StoreCounters.count(r == IssueResult.REFUSED ? "issue.refused" : "issue.repeat");
+      return r;
     }
   }
 
@@ -386,9 +389,12 @@ public final class DynamoDbExperimentStore {
             .build();
     try {
       dynamo.transactWriteItems(b -> b.transactItems(exp, run));
+      StoreCounters.count("suggest.committed");
       return SuggestResult.COMMITTED;
     } catch (TransactionCanceledException e) {
-      return failedAt(e, 1) ? SuggestResult.ALREADY_SUGGESTED : SuggestResult.CONFLICT;
+      SuggestResult r = failedAt(e, 1) ? SuggestResult.ALREADY_SUGGESTED : SuggestResult.CONFLICT;
+      StoreCounters.count(r == SuggestResult.CONFLICT ? "suggest.conflict" : "suggest.repeat");
+      return r;
     }
   }
 
@@ -627,9 +633,12 @@ public final class DynamoDbExperimentStore {
     }
     try {
       dynamo.transactWriteItems(b -> b.transactItems(items));
+      StoreCounters.count("finish.committed");
       return FinishResult.FINISHED;
     } catch (TransactionCanceledException e) {
-      return failedAt(e, 0) ? FinishResult.ALREADY_FINISHED : FinishResult.CONFLICT;
+      FinishResult r = failedAt(e, 0) ? FinishResult.ALREADY_FINISHED : FinishResult.CONFLICT;
+      StoreCounters.count(r == FinishResult.CONFLICT ? "finish.conflict" : "finish.repeat");
+      return r;
     }
   }
 

@@ -44,6 +44,7 @@ public final class Router implements AutoCloseable {
   private final List<GapFiller> gapFillers;
   private final MotoForwarder moto;
   private final ExecutorService pool;
+  private final CallStats stats = new CallStats();
   private volatile HttpServer server;
   private volatile boolean ready;
   private volatile int boundPort;
@@ -135,14 +136,33 @@ public final class Router implements AutoCloseable {
     this.ready = ready;
   }
 
+  /** Every call the router served since the last {@link CallStats#reset()}, by caller. */
+  public CallStats stats() {
+    return stats;
+  }
+
   private void handle(HttpExchange exchange) throws IOException {
+    long t0 = System.nanoTime();
+    boolean error = true;
+    byte[] seen = null;
+    try {
+      seen = exchange.getRequestBody().readAllBytes();
+      error = serve(exchange, seen) >= 400;
+    } finally {
+      if (seen != null && !exchange.getRequestURI().getRawPath().equals(HEALTH_PATH)) {
+        stats.record(classify(exchange, seen), System.nanoTime() - t0, error);
+      }
+    }
+  }
+
+  /** Serves one request; returns the status sent. */
+  private int serve(HttpExchange exchange, byte[] body) throws IOException {
     try (exchange) {
-      byte[] body = exchange.getRequestBody().readAllBytes();
       String path = exchange.getRequestURI().getRawPath();
       String method = exchange.getRequestMethod();
       if (path.equals(HEALTH_PATH)) {
         respond(exchange, ready ? 200 : 503, "{\"ready\":" + ready + "}");
-        return;
+        return ready ? 200 : 503;
       }
       Matcher invoke = INVOKE.matcher(path);
       if (method.equals("POST") && invoke.matches()) {
@@ -152,10 +172,9 @@ public final class Router implements AutoCloseable {
           // the carrier's word.
           exchange.getResponseHeaders().set("X-Amzn-ErrorType", "ServiceException");
           respond(exchange, 503, error("ServiceException", "the local runtime is not ready yet"));
-          return;
+          return 503;
         }
-        invoke(exchange, URLDecoder.decode(invoke.group(1), StandardCharsets.UTF_8), body);
-        return;
+        return invoke(exchange, URLDecoder.decode(invoke.group(1), StandardCharsets.UTF_8), body);
       }
       if (!gapFillers.isEmpty()) {
         RouterRequest request = toRequest(exchange, body);
@@ -164,15 +183,16 @@ public final class Router implements AutoCloseable {
             RouterResponse response = filler.handle(request);
             response.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
             send(exchange, response.status(), response.body());
-            return;
+            return response.status();
           }
         }
       }
       try {
-        moto.forward(exchange, body);
+        return moto.forward(exchange, body);
       } catch (java.net.ConnectException e) {
         respond(
             exchange, 502, error("ServiceUnavailable", "moto is not answering: " + e.getMessage()));
+        return 502;
       }
     } catch (IOException | RuntimeException e) {
       LOG.debug(
@@ -184,18 +204,18 @@ public final class Router implements AutoCloseable {
     }
   }
 
-  private void invoke(HttpExchange exchange, String function, byte[] payload) throws IOException {
+  private int invoke(HttpExchange exchange, String function, byte[] payload) throws IOException {
     String type =
         Optional.ofNullable(exchange.getRequestHeaders().getFirst("X-Amz-Invocation-Type"))
             .orElse("RequestResponse");
     if (type.equals("DryRun")) {
       send(exchange, 204, new byte[0]);
-      return;
+      return 204;
     }
     if (type.equals("Event")) {
       pool.execute(() -> invoker.invoke(function, payload));
       send(exchange, 202, new byte[0]);
-      return;
+      return 202;
     }
     Optional<LambdaInvoker.Result> result = invoker.invoke(function, payload);
     if (result.isEmpty()) {
@@ -208,7 +228,7 @@ public final class Router implements AutoCloseable {
               "Function not found: "
                   + function
                   + " (the local runtime serves the functions of FunctionCatalog)"));
-      return;
+      return 404;
     }
     exchange.getResponseHeaders().set("X-Amz-Executed-Version", "$LATEST");
     if (result.get().failed()) {
@@ -216,6 +236,85 @@ public final class Router implements AutoCloseable {
     }
     exchange.getResponseHeaders().set("Content-Type", "application/json");
     send(exchange, 200, result.get().payload());
+    return 200;
+  }
+
+  /**
+   * Who called which service for what: the caller from the User-Agent ({@code engine} for moto's
+   * Step Functions engine, which calls through botocore; {@code runtime}, {@code bench} or {@code
+   * tool} for clients that say so with a {@code orchestra/<caller>} user-agent suffix; {@code
+   * functions} for any other Java SDK client, the handlers), the service from the SigV4 credential
+   * scope, and the operation from {@code X-Amz-Target}, a query-protocol {@code Action}, or for
+   * REST APIs the method and resource kind.
+   */
+  static CallStats.Key classify(HttpExchange exchange, byte[] body) {
+    String path = exchange.getRequestURI().getRawPath();
+    String method = exchange.getRequestMethod();
+    return classify(
+        method,
+        path,
+        exchange.getRequestHeaders().getFirst("User-Agent"),
+        exchange.getRequestHeaders().getFirst("Authorization"),
+        exchange.getRequestHeaders().getFirst("X-Amz-Target"),
+        body);
+  }
+
+  private static final Pattern SUFFIX = Pattern.compile("orchestra/([a-z-]+)");
+  private static final Pattern SCOPE = Pattern.compile("Credential=[^/]*/[^/]*/[^/]*/([^/]+)/");
+  private static final Pattern ACTION = Pattern.compile("(?:^|&)Action=([A-Za-z]+)");
+
+  static CallStats.Key classify(
+      String method,
+      String path,
+      String userAgent,
+      String authorization,
+      String target,
+      byte[] body) {
+    String ua = userAgent == null ? "" : userAgent;
+    String caller;
+    Matcher suffix = SUFFIX.matcher(ua);
+    if (suffix.find()) {
+      caller = suffix.group(1);
+    } else if (ua.contains("Boto3") || ua.contains("Botocore") || ua.contains("botocore")) {
+      caller = "engine";
+    } else {
+      caller = "functions";
+    }
+    Matcher invoke = INVOKE.matcher(path);
+    if (invoke.matches()) {
+      return new CallStats.Key(
+          caller,
+          "lambda",
+          "Invoke "
+              + LambdaInvoker.functionName(
+                  URLDecoder.decode(invoke.group(1), StandardCharsets.UTF_8)));
+    }
+    String service = "?";
+    if (authorization != null) {
+      Matcher scope = SCOPE.matcher(authorization);
+      if (scope.find()) {
+        service = scope.group(1);
+      }
+    }
+    String operation;
+    if (target != null && !target.isBlank()) {
+      operation = target.substring(target.lastIndexOf('.') + 1);
+    } else {
+      Matcher action =
+          ACTION.matcher(
+              body.length > 0 && body.length < 4096
+                  ? new String(body, StandardCharsets.UTF_8)
+                  : "");
+      if (action.find()) {
+        operation = action.group(1);
+      } else if (service.equals("s3")) {
+        long segments = java.util.Arrays.stream(path.split("/")).filter(p -> !p.isEmpty()).count();
+        operation = method + (segments <= 1 ? " bucket" : " object");
+      } else {
+        operation = method + " " + path.replaceAll("/[^/]*[0-9][^/]*", "/*");
+      }
+    }
+    return new CallStats.Key(caller, service, operation);
   }
 
   private static String error(String type, String message) {
