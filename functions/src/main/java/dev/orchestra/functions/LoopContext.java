@@ -121,7 +121,7 @@ public final class LoopContext implements AutoCloseable {
 
   public synchronized RunCompletion completion() {
     if (completion == null) {
-      completion = new RunCompletion(store(), issuer(), sfn(), statusFiles());
+      completion = new RunCompletion(store(), issuer(), sfn(), statusFiles(), suggest());
     }
     return completion;
   }
@@ -131,17 +131,16 @@ public final class LoopContext implements AutoCloseable {
     return dispatcherByTarget.computeIfAbsent(target, t -> dispatchers.forTarget(this, t));
   }
 
+  public SuggestService suggest() {
+    return new SuggestService(store(), s3(), SuggestService.SearcherFactory.DEFAULT);
+  }
+
   public ExperimentService experiments() {
-    return new ExperimentService(store(), issuer(), completion(), statusFiles());
+    return new ExperimentService(store(), issuer(), completion(), statusFiles(), suggest());
   }
 
   public RunService runs() {
-    return new RunService(
-        store(),
-        new SuggestService(store(), s3(), SuggestService.SearcherFactory.DEFAULT),
-        this::dispatcher,
-        completion(),
-        sfn());
+    return new RunService(store(), suggest(), this::dispatcher, completion(), sfn());
   }
 
   public ResultsService results() {

@@ -2,6 +2,7 @@ package dev.orchestra.functions.experiment;
 
 import dev.orchestra.functions.Json;
 import dev.orchestra.functions.run.RunCompletion;
+import dev.orchestra.functions.run.SuggestService;
 import dev.orchestra.functions.store.DynamoDbExperimentStore;
 import dev.orchestra.functions.store.DynamoDbExperimentStore.IssueResult;
 import dev.orchestra.functions.store.ExperimentRecord;
@@ -18,16 +19,23 @@ public class ExperimentService {
   private final RunIssuer issuer;
   private final RunCompletion completion;
   private final StatusFiles status;
+  private final SuggestService suggest;
 
+  /**
+   * @param suggest suggests each seed run's assignments as it is issued; null to leave them to the
+   *     runs' Dispatch
+   */
   public ExperimentService(
       DynamoDbExperimentStore store,
       RunIssuer issuer,
       RunCompletion completion,
-      StatusFiles status) {
+      StatusFiles status,
+      SuggestService suggest) {
     this.store = store;
     this.issuer = issuer;
     this.completion = completion;
     this.status = status;
+    this.suggest = suggest;
   }
 
   /**
@@ -43,13 +51,25 @@ public class ExperimentService {
     store.markRunning(experimentId);
     int seed = Math.min(exp.plan().parallelBandwidth(), exp.plan().budget());
     for (int number = 1; number <= seed; number++) {
-      exp = experiment(experimentId);
+      DynamoDbExperimentStore.Partition read =
+          store
+              .partition(experimentId)
+              .orElseThrow(() -> new ExperimentNotFoundException(experimentId));
+      exp = read.experiment();
       if (exp.issued() < number) {
         if (!Accounting.mayIssue(exp.plan(), exp.counters())) {
           break;
         }
-        IssueResult r =
-            store.issueRun(experimentId, ExperimentIds.runId(experimentId, number), number);
+        String runId = ExperimentIds.runId(experimentId, number);
+        // Each seed is issued with its suggestion (seeds issued earlier are pending), so the seeds'
+        // Dispatches do not race each other on the optimizer version.
+        DynamoDbExperimentStore.Suggestion suggestion =
+            suggest == null ? null : suggest.suggest(exp, read.runs(), runId, null).orElse(null);
+        IssueResult r = store.issueRun(experimentId, runId, number, suggestion);
+        if (r == IssueResult.REFUSED && suggestion != null) {
+          // The version moved (a retried Prepare raced a seed's Dispatch): issue it bare.
+          r = store.issueRun(experimentId, runId, number);
+        }
         if (r == IssueResult.REFUSED) {
           break;
         }

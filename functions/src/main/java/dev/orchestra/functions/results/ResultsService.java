@@ -37,13 +37,17 @@ public class ResultsService {
   }
 
   public Verdict handle(ResultMessage m) {
-    Optional<String> problem = problem(m);
+    Optional<String> malformed = malformed(m);
+    // One read of the run serves the checks and the token.
+    Optional<RunRecord> read =
+        malformed.isPresent() ? Optional.empty() : store.run(m.experimentId(), m.runId());
+    Optional<String> problem = malformed.isPresent() ? malformed : problem(m, read);
     if (problem.isPresent()) {
       LOG.warn(
           "rejected {} for run {} attempt {}: {}", m.kind(), m.runId(), m.attempt(), problem.get());
       return Verdict.REJECTED;
     }
-    RunRecord run = store.run(m.experimentId(), m.runId()).orElseThrow();
+    RunRecord run = read.orElseThrow();
     if (m.kind() == ResultMessage.Kind.RESULT) {
       store.putCarrierResult(
           m.experimentId(), m.runId(), m.attempt(), m.exitCode(), m.metrics(), m.outputTail());
@@ -61,7 +65,7 @@ public class ResultsService {
     return delivered ? Verdict.APPLIED : Verdict.ALREADY_CLOSED;
   }
 
-  private Optional<String> problem(ResultMessage m) {
+  private static Optional<String> malformed(ResultMessage m) {
     if (m.version() != ResultMessage.VERSION) {
       return Optional.of("unknown message version " + m.version());
     }
@@ -72,7 +76,10 @@ public class ResultsService {
         || !ExperimentIds.experimentOf(m.runId()).equals(m.experimentId())) {
       return Optional.of("run " + m.runId() + " is not of experiment " + m.experimentId());
     }
-    Optional<RunRecord> run = store.run(m.experimentId(), m.runId());
+    return Optional.empty();
+  }
+
+  private static Optional<String> problem(ResultMessage m, Optional<RunRecord> run) {
     if (run.isEmpty()) {
       return Optional.of("no such run in the store");
     }
