@@ -45,13 +45,16 @@ public final class LoopContext implements AutoCloseable {
             new KubernetesClients(
                 new ClusterEndpointResolver(ctx.config(), ctx.aws()::eks),
                 new EksTokenGenerator(ctx.aws().credentials(), ctx.aws().region()));
-        return new KubernetesJobDispatcher(
+        // One client per cluster for the function's life (renewed every few minutes): a dispatch
+        // does not build a client, resolve the endpoint and connect again.
+        return KubernetesJobDispatcher.reusing(
             clients.forCluster(cluster),
             KubernetesDispatchConfig.jobSettings(ctx.config()),
             workload ->
                 ctx.store()
                     .credentials(workload.experimentId())
-                    .filter(c -> workload.credentialsSecret() != null));
+                    .filter(c -> workload.credentialsSecret() != null),
+            java.time.Duration.ofMinutes(5));
       };
 
   private final OrchestraConfig config;
