@@ -120,5 +120,22 @@ class TransactionPatchTest(unittest.TestCase):
         self.assertEqual(60, len([s for s in sks if s.startswith("W#")]))
 
 
+class EngineClientPatchTest(unittest.TestCase):
+    def test_engineClient_isBuiltOnce_andSharedByEveryExecutionThread(self):
+        moto_launcher.patch_engine_client()
+        from moto.stepfunctions.parser.asl.utils import boto_client as module
+
+        seen = []
+        threads = [threading.Thread(target=lambda: seen.append(
+            module.boto_client_for("us-east-1", "lambda"))) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(4, len(seen))
+        self.assertTrue(all(c is seen[0] for c in seen))
+        self.assertIsNot(seen[0], module.boto_client_for("us-east-1", "sqs"))
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -50,6 +50,10 @@ public class ExperimentService {
     }
     store.markRunning(experimentId);
     int seed = Math.min(exp.plan().parallelBandwidth(), exp.plan().budget());
+    if (suggest != null) {
+      issueSeedsAtOnce(experimentId, seed);
+    }
+    // Issues what is still missing, one run at a time (after a refused or partial first try).
     for (int number = 1; number <= seed; number++) {
       DynamoDbExperimentStore.Partition read =
           store
@@ -76,10 +80,45 @@ public class ExperimentService {
       }
     }
     exp = experiment(experimentId);
-    for (int number = 1; number <= Math.min(seed, exp.issued()); number++) {
-      issuer.start(exp, ExperimentIds.runId(experimentId, number));
-    }
+    ExperimentRecord issued = exp;
+    // The seeds' executions start concurrently (each start is one round trip).
+    java.util.stream.IntStream.rangeClosed(1, Math.min(seed, exp.issued()))
+        .parallel()
+        .forEach(number -> issuer.start(issued, ExperimentIds.runId(experimentId, number)));
     status.progress(exp);
+  }
+
+  /**
+   * The seeds with their suggestions in one transaction, when nothing was issued yet; a refusal
+   * (stopped, concurrently issued, a retried call) leaves it to the run-by-run loop.
+   */
+  private void issueSeedsAtOnce(String experimentId, int seed) {
+    DynamoDbExperimentStore.Partition read =
+        store
+            .partition(experimentId)
+            .orElseThrow(() -> new ExperimentNotFoundException(experimentId));
+    ExperimentRecord exp = read.experiment();
+    if (seed < 1
+        || exp.issued() != 0
+        || !read.runs().isEmpty()
+        || !Accounting.mayIssue(exp.plan(), exp.counters())) {
+      return;
+    }
+    suggest
+        .seeds(exp, seed)
+        .ifPresent(
+            seeds -> {
+              List<java.util.Map.Entry<String, java.util.Map<String, Object>>> runs =
+                  new java.util.ArrayList<>();
+              for (int number = 1; number <= seed; number++) {
+                runs.add(
+                    java.util.Map.entry(
+                        ExperimentIds.runId(experimentId, number),
+                        seeds.assignments().get(number - 1)));
+              }
+              store.issueSeeds(
+                  experimentId, runs, seeds.fromVersion(), seeds.state(), seeds.stateKey());
+            });
   }
 
   /** WaitUntilDone: keeps the token on the experiment; completes at once if all runs ended. */
@@ -93,8 +132,13 @@ public class ExperimentService {
    * list, and the status file.
    */
   public void finalize(String experimentId, String error) {
-    ExperimentRecord exp = experiment(experimentId);
-    List<RunRecord> runs = store.runs(experimentId);
+    // One Query: the experiment and its runs.
+    DynamoDbExperimentStore.Partition read =
+        store
+            .partition(experimentId)
+            .orElseThrow(() -> new ExperimentNotFoundException(experimentId));
+    ExperimentRecord exp = read.experiment();
+    List<RunRecord> runs = read.runs();
     ExperimentStatus end =
         error != null
             ? ExperimentStatus.FAILED
@@ -104,7 +148,9 @@ public class ExperimentService {
     }
     String best = Json.write(BestRuns.of(exp.plan(), runs));
     store.finish(experimentId, end, best, error);
-    status.progress(experiment(experimentId));
+    if (exp.statusKey() != null) {
+      status.progress(experiment(experimentId));
+    }
   }
 
   private ExperimentRecord experiment(String id) {

@@ -187,6 +187,31 @@ public class SuggestService {
     return Optional.of(new Suggestion(suggested.get(0), version, state, null));
   }
 
+  /** The seed runs' assignments, in run order, and the searcher's state after them. */
+  public record Seeds(
+      List<Map<String, Object>> assignments, long fromVersion, String state, String stateKey) {}
+
+  /**
+   * Assignments for the first {@code count} runs of an experiment with no runs yet, suggested
+   * together (each later seed sees the earlier ones as pending); empty when the search space has
+   * fewer points.
+   */
+  public Optional<Seeds> seeds(ExperimentRecord exp, int count) {
+    Searcher searcher = load(exp);
+    List<Map<String, Object>> suggested = searcher.suggest(count, List.of(), List.of());
+    if (suggested.size() < count) {
+      return Optional.empty();
+    }
+    String state = Json.write(searcher.snapshot());
+    long version = exp.optimizerVersion();
+    if (state.length() > INLINE_STATE_LIMIT) {
+      String key = "state/" + exp.id() + "/optimizer-" + (version + 1) + "-seeds.json";
+      s3.put(key, state, "application/json");
+      return Optional.of(new Seeds(suggested, version, null, key));
+    }
+    return Optional.of(new Seeds(suggested, version, state, null));
+  }
+
   private Searcher load(ExperimentRecord exp) {
     String state = exp.optimizerState();
     if (state == null && exp.optimizerStateKey() != null) {

@@ -346,6 +346,66 @@ public final class DynamoDbExperimentStore {
     }
   }
 
+  /**
+   * Issues the first {@code seeds.size()} runs of an experiment that has issued none, each with its
+   * assignments, and commits the searcher's state, all in one transaction: {@code issued} and
+   * {@code running} go from 0 to the seed count only while the experiment is running, not stopped,
+   * the count is within budget and bandwidth, and the optimizer version is {@code fromVersion}.
+   * REFUSED when any of that does not hold (nothing is written).
+   *
+   * @param seeds run id to assignments, in run order (run 1 first)
+   */
+  public IssueResult issueSeeds(
+      String experimentId,
+      List<Map.Entry<String, Map<String, Object>>> seeds,
+      long fromVersion,
+      String state,
+      String stateKey) {
+    int k = seeds.size();
+    Map<String, AttributeValue> values = new HashMap<>();
+    values.put(":k", n(k));
+    values.put(":zero", n(0));
+    values.put(":running", s(ExperimentStatus.RUNNING.wire()));
+    values.put(":f", AttributeValue.fromBool(false));
+    values.put(":v", n(fromVersion));
+    values.put(":v1", n(fromVersion + 1));
+    String update = "SET issued = :k, running = :k, optVersion = :v1";
+    if (state != null) {
+      values.put(":optSt", s(state));
+      update += ", optState = :optSt REMOVE optStateKey";
+    } else {
+      values.put(":optKey", s(stateKey));
+      update += ", optStateKey = :optKey REMOVE optState";
+    }
+    List<TransactWriteItem> items = new ArrayList<>();
+    items.add(
+        TransactWriteItem.builder()
+            .update(
+                Update.builder()
+                    .tableName(table)
+                    .key(expKey(experimentId))
+                    .updateExpression(update)
+                    .conditionExpression(
+                        "#s = :running AND stopped = :f AND issued = :zero AND running = :zero"
+                            + " AND budget >= :k AND bw >= :k AND failed < maxFailed"
+                            + " AND optVersion = :v")
+                    .expressionAttributeNames(Map.of("#s", "status"))
+                    .expressionAttributeValues(values)
+                    .build())
+            .build());
+    for (Map.Entry<String, Map<String, Object>> seed : seeds) {
+      items.add(newRunPut(experimentId, seed.getKey(), seed.getValue()));
+    }
+    try {
+      dynamo.transactWriteItems(b -> b.transactItems(items));
+      StoreCounters.count("issue.committed");
+      return IssueResult.ISSUED;
+    } catch (TransactionCanceledException e) {
+      StoreCounters.count("issue.refused");
+      return IssueResult.REFUSED;
+    }
+  }
+
   private TransactWriteItem issueUpdate(String experimentId, int number, Suggestion suggestion) {
     Map<String, AttributeValue> values = new HashMap<>();
     values.put(":n", n(number));

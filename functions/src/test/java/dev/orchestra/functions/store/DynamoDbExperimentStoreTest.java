@@ -150,6 +150,39 @@ class DynamoDbExperimentStoreTest {
   }
 
   @Test
+  void issueSeeds_issuesEveryFirstRunWithItsAssignments_once() {
+    ExperimentRecord e = newExperiment(5, 2, 2);
+    String r1 = ExperimentIds.runId(e.id(), 1);
+    String r2 = ExperimentIds.runId(e.id(), 2);
+    List<Map.Entry<String, Map<String, Object>>> seeds =
+        List.of(Map.entry(r1, Map.of("x", 0.1)), Map.entry(r2, Map.of("x", 0.2)));
+    assertThat(store.issueSeeds(e.id(), seeds, 0, "{}", null)).isEqualTo(IssueResult.ISSUED);
+    assertThat(store.issueSeeds(e.id(), seeds, 1, "{}", null))
+        .as("a repeat finds runs issued")
+        .isEqualTo(IssueResult.REFUSED);
+    Partition after = store.partition(e.id()).orElseThrow();
+    assertThat(after.experiment().issued()).isEqualTo(2);
+    assertThat(after.experiment().running()).isEqualTo(2);
+    assertThat(after.experiment().optimizerVersion()).isEqualTo(1);
+    assertThat(after.run(r2).orElseThrow().assignments()).containsEntry("x", 0.2);
+    assertThat(after.run(r2).orElseThrow().status()).isEqualTo(RunStatus.PENDING);
+
+    ExperimentRecord small = newExperiment(1, 1, 1);
+    assertThat(
+            store.issueSeeds(
+                small.id(),
+                List.of(
+                    Map.entry(ExperimentIds.runId(small.id(), 1), Map.of("x", 0.1)),
+                    Map.entry(ExperimentIds.runId(small.id(), 2), Map.of("x", 0.2))),
+                0,
+                "{}",
+                null))
+        .as("two seeds exceed bandwidth 1")
+        .isEqualTo(IssueResult.REFUSED);
+    assertThat(store.partition(small.id()).orElseThrow().runs()).isEmpty();
+  }
+
+  @Test
   void finishRun_withSuggestion_issuesTheNextRunWithItsAssignments_onlyFromThatVersion() {
     ExperimentRecord e = newExperiment(3, 1, 1);
     String r1 = ExperimentIds.runId(e.id(), 1);

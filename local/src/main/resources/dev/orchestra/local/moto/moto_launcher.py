@@ -81,38 +81,53 @@ def patch_engine_client():
     from moto.stepfunctions.parser.asl.utils import boto_client as module
 
     original = module.boto_client_for
-    local = threading.local()
+    clients = {}
+    clients_lock = threading.Lock()
 
     def boto_client_for(region, service, state_credentials=None):
-        # Building a client costs more than the call it makes: keep one per (region, service,
-        # endpoint) per thread. Per thread (the engine runs each execution in its own) rather
-        # than shared, so each execution keeps its own standard-mode retry quota.
+        # Building a client costs more than the call it makes (tens of ms, holding the GIL): keep
+        # one per (region, service, endpoint) for the whole process. botocore clients are thread
+        # safe; each is built with an unlimited retry quota, so one execution's retries across a
+        # router restart never use up the others'.
         kwargs = {}
         if not botocore_stubber.enabled:
             kwargs["endpoint_url"] = f"http://localhost:{moto_server_port()}"
         key = (region, service, kwargs.get("endpoint_url"))
-        clients = getattr(local, "clients", None)
-        if clients is None:
-            clients = local.clients = {}
         client = clients.get(key)
         if client is None:
-            client = clients[key] = _new_client(region, service, kwargs)
+            with clients_lock:
+                client = clients.get(key)
+                if client is None:
+                    client = clients[key] = _new_client(region, service, kwargs)
         return client
 
     def _new_client(region, service, kwargs):
-        return boto3.client(
-            aws_access_key_id="ak",
-            region_name=region,
-            service_name=service,
-            aws_secret_access_key="sk",
-            config=Config(
-                parameter_validation=False,
-                retries={"mode": "standard", "total_max_attempts": RETRY_ATTEMPTS},
-                connect_timeout=5,
-                read_timeout=TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS,
-            ),
-            **kwargs,
-        )
+        from botocore.retries import quota
+
+        limited = quota.RetryQuota
+
+        class _Unlimited(limited):
+            def __init__(self, initial_capacity=10**9, lock=None):
+                super().__init__(initial_capacity, lock)
+
+        quota.RetryQuota = _Unlimited
+        try:
+            return boto3.client(
+                aws_access_key_id="ak",
+                region_name=region,
+                service_name=service,
+                aws_secret_access_key="sk",
+                config=Config(
+                    parameter_validation=False,
+                    retries={"mode": "standard", "total_max_attempts": RETRY_ATTEMPTS},
+                    connect_timeout=5,
+                    read_timeout=TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS,
+                    max_pool_connections=64,
+                ),
+                **kwargs,
+            )
+        finally:
+            quota.RetryQuota = limited
 
     module.boto_client_for = boto_client_for
     # Engine modules imported later bind the patched function; those already imported hold the

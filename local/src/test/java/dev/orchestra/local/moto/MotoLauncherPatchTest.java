@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Runs the Python tests of moto_launcher.py's DynamoDB transaction patch (test_moto_launcher.py,
  * against moto in process): a cancelled transaction writes nothing, a write failing after the
- * checks puts the touched items back, and racing transactions never erase concurrent writes.
+ * checks puts the touched items back, racing transactions never erase concurrent writes, and the
+ * engine's client is built once and shared by every execution thread.
  */
 class MotoLauncherPatchTest {
   @TempDir Path dir;
@@ -39,7 +40,7 @@ class MotoLauncherPatchTest {
     String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("python finished").isTrue();
     assertThat(p.exitValue()).as(output).isZero();
-    assertThat(output).contains("Ran 4 tests").contains("OK");
+    assertThat(output).contains("Ran 5 tests").contains("OK");
   }
 
   private static void copy(String resource, Path to) throws IOException {
