@@ -50,11 +50,9 @@ public class ExperimentService {
     }
     store.markRunning(experimentId);
     int seed = Math.min(exp.plan().parallelBandwidth(), exp.plan().budget());
-    if (suggest != null) {
-      issueSeedsAtOnce(experimentId, seed);
-    }
+    boolean seeded = suggest != null && issueSeedsAtOnce(experimentId, seed);
     // Issues what is still missing, one run at a time (after a refused or partial first try).
-    for (int number = 1; number <= seed; number++) {
+    for (int number = 1; !seeded && number <= seed; number++) {
       DynamoDbExperimentStore.Partition read =
           store
               .partition(experimentId)
@@ -91,8 +89,10 @@ public class ExperimentService {
   /**
    * The seeds with their suggestions in one transaction, when nothing was issued yet; a refusal
    * (stopped, concurrently issued, a retried call) leaves it to the run-by-run loop.
+   *
+   * @return true when this call issued every seed
    */
-  private void issueSeedsAtOnce(String experimentId, int seed) {
+  private boolean issueSeedsAtOnce(String experimentId, int seed) {
     DynamoDbExperimentStore.Partition read =
         store
             .partition(experimentId)
@@ -102,23 +102,22 @@ public class ExperimentService {
         || exp.issued() != 0
         || !read.runs().isEmpty()
         || !Accounting.mayIssue(exp.plan(), exp.counters())) {
-      return;
+      return false;
     }
-    suggest
-        .seeds(exp, seed)
-        .ifPresent(
-            seeds -> {
-              List<java.util.Map.Entry<String, java.util.Map<String, Object>>> runs =
-                  new java.util.ArrayList<>();
-              for (int number = 1; number <= seed; number++) {
-                runs.add(
-                    java.util.Map.entry(
-                        ExperimentIds.runId(experimentId, number),
-                        seeds.assignments().get(number - 1)));
-              }
-              store.issueSeeds(
-                  experimentId, runs, seeds.fromVersion(), seeds.state(), seeds.stateKey());
-            });
+    SuggestService.Seeds seeds = suggest.seeds(exp, seed).orElse(null);
+    if (seeds == null) {
+      return false;
+    }
+    List<java.util.Map.Entry<String, java.util.Map<String, Object>>> runs =
+        new java.util.ArrayList<>();
+    for (int number = 1; number <= seed; number++) {
+      runs.add(
+          java.util.Map.entry(
+              ExperimentIds.runId(experimentId, number), seeds.assignments().get(number - 1)));
+    }
+    return store.issueSeeds(
+            experimentId, runs, seeds.fromVersion(), seeds.state(), seeds.stateKey())
+        == IssueResult.ISSUED;
   }
 
   /** WaitUntilDone: keeps the token on the experiment; completes at once if all runs ended. */
