@@ -47,13 +47,16 @@ public final class LoopContext implements AutoCloseable {
             new KubernetesClients(
                 new ClusterEndpointResolver(ctx.config(), ctx.aws()::eks),
                 new EksTokenGenerator(ctx.aws().credentials(), ctx.aws().region()));
-        return new KubernetesJobDispatcher(
+        // One client per cluster for the function's life (renewed every few minutes): a dispatch
+        // does not build a client, resolve the endpoint and connect again.
+        return KubernetesJobDispatcher.reusing(
             clients.forCluster(cluster),
             KubernetesDispatchConfig.jobSettings(ctx.config()),
             workload ->
                 ctx.store()
                     .credentials(workload.experimentId())
-                    .filter(c -> workload.credentialsSecret() != null));
+                    .filter(c -> workload.credentialsSecret() != null),
+            java.time.Duration.ofMinutes(5));
       };
 
   private final OrchestraConfig config;
@@ -123,7 +126,7 @@ public final class LoopContext implements AutoCloseable {
 
   public synchronized RunCompletion completion() {
     if (completion == null) {
-      completion = new RunCompletion(store(), issuer(), sfn(), statusFiles());
+      completion = new RunCompletion(store(), issuer(), sfn(), statusFiles(), suggest());
     }
     return completion;
   }
@@ -133,8 +136,12 @@ public final class LoopContext implements AutoCloseable {
     return dispatcherByTarget.computeIfAbsent(target, t -> dispatchers.forTarget(this, t));
   }
 
+  public SuggestService suggest() {
+    return new SuggestService(store(), s3(), SuggestService.SearcherFactory.DEFAULT);
+  }
+
   public ExperimentService experiments() {
-    return new ExperimentService(store(), issuer(), completion(), statusFiles(), reports());
+    return new ExperimentService(store(), issuer(), completion(), statusFiles(), suggest(), reports());
   }
 
   /** Experiment reports: the store and the bucket. */
@@ -148,12 +155,7 @@ public final class LoopContext implements AutoCloseable {
   }
 
   public RunService runs() {
-    return new RunService(
-        store(),
-        new SuggestService(store(), s3(), SuggestService.SearcherFactory.DEFAULT),
-        this::dispatcher,
-        completion(),
-        sfn());
+    return new RunService(store(), suggest(), this::dispatcher, completion(), sfn());
   }
 
   public ResultsService results() {

@@ -7,6 +7,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.client.config.SdkAdvancedClientOption;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -34,6 +35,14 @@ public final class LocalAwsClients implements AutoCloseable {
   private final software.amazon.awssdk.services.iam.IamClient iam;
 
   public LocalAwsClients(String endpoint, String region) {
+    this(endpoint, region, "runtime");
+  }
+
+  /**
+   * @param caller how the router's call statistics name these clients' calls ({@code orchestra/
+   *     <caller>} in the User-Agent): the runtime's own are {@code runtime}
+   */
+  public LocalAwsClients(String endpoint, String region, String caller) {
     this.endpoint = URI.create(endpoint);
     this.region = Region.of(region);
     this.http =
@@ -45,6 +54,7 @@ public final class LocalAwsClients implements AutoCloseable {
         ClientOverrideConfiguration.builder()
             .apiCallTimeout(Duration.ofSeconds(90))
             .retryStrategy(dev.orchestra.functions.aws.AwsClients.retryStrategy())
+            .putAdvancedOption(SdkAdvancedClientOption.USER_AGENT_SUFFIX, "orchestra/" + caller)
             .build();
     this.dynamo = configure(DynamoDbClient.builder()).build();
     this.sqs = configure(SqsClient.builder()).build();

@@ -3,11 +3,15 @@ package dev.orchestra.cli.bench;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import dev.orchestra.functions.LoopContext;
 import dev.orchestra.functions.intake.IntakeService;
+import dev.orchestra.functions.store.DynamoDbExperimentStore;
 import dev.orchestra.functions.store.ExperimentRecord;
+import dev.orchestra.functions.store.StoreCounters;
+import dev.orchestra.local.LocalAwsClients;
 import dev.orchestra.local.LocalRuntime;
 import dev.orchestra.local.LocalRuntimeOptions;
 import dev.orchestra.local.loop.ControlPlanePlan;
 import dev.orchestra.local.plan.ResourcePlan;
+import dev.orchestra.local.router.CallStats;
 import dev.orchestra.local.router.CatalogFunctionResolver;
 import dev.orchestra.shared.EnvVars;
 import dev.orchestra.shared.TimeScale;
@@ -95,7 +99,11 @@ public final class LoopBench implements Callable<Integer> {
             .withPlan(
                 env -> withFloorMachine(new ControlPlanePlan().plan(env), env.lambdaArn(ECHO)));
     try (LocalRuntime rt = LocalRuntime.start(options);
-        LoopContext ctx = new LoopContext(rt.config())) {
+        LoopContext ctx = new LoopContext(rt.config());
+        LocalAwsClients benchAws = new LocalAwsClients(rt.awsEndpoint(), rt.region(), "bench")) {
+      // The bench's own polling goes through clients the router counts apart ("bench").
+      DynamoDbExperimentStore watch =
+          new DynamoDbExperimentStore(benchAws.dynamo(), rt.config().require(EnvVars.TABLE));
       out.println("local runtime up: " + rt.awsEndpoint() + " (time scale 0.05)");
       out.flush();
 
@@ -103,7 +111,7 @@ public final class LoopBench implements Callable<Integer> {
 
       // Warm-up: the first invocations load classes and build clients (a Lambda cold start).
       long w0 = System.nanoTime();
-      awaitEnd(ctx, submit(ctx, dir, "warmup", 4, 4, 0), 300);
+      awaitEnd(watch, submit(ctx, dir, "warmup", 4, 4, 0), 300);
       out.printf(
           "WARM-UP: 4 trivial runs at bandwidth 4 in a fresh JVM: %.1f s (cold start included)%n",
           (System.nanoTime() - w0) / 1e9);
@@ -111,10 +119,12 @@ public final class LoopBench implements Callable<Integer> {
 
       // Overhead: the same processes, bare at bandwidth 4, then through Orchestra.
       double bare = bareWall(dir, runs, 4);
+      resetCounts(rt);
       long t0 = System.nanoTime();
       String id = submit(ctx, dir, "overhead", runs, 4, runSeconds);
-      ExperimentRecord e = awaitEnd(ctx, id, 600);
+      ExperimentRecord e = awaitEnd(watch, id, 600);
       double wall = (System.nanoTime() - t0) / 1e9;
+      Counts overheadCounts = counts(rt);
       double overheadMs = (wall - bare) / runs * 1000;
       out.printf(
           "OVERHEAD: %d runs of %.1f s at bandwidth 4: orchestra %.2f s, bare %.2f s ->"
@@ -122,16 +132,19 @@ public final class LoopBench implements Callable<Integer> {
           runs, runSeconds, wall, bare, overheadMs, floor, e.status().wire());
       out.flush();
       report(rt, ctx, id, e.succeeded() + e.failed(), out);
+      breakdown(overheadCounts, e.succeeded() + e.failed(), true, out);
 
       for (int budget : budgets) {
+        resetCounts(rt);
         long s0 = System.nanoTime();
         String hid = submit(ctx, dir, "history-" + budget, budget, 4, 0);
-        ExperimentRecord end = awaitEnd(ctx, hid, capSeconds);
+        ExperimentRecord end = awaitEnd(watch, hid, capSeconds);
         boolean capped = !end.status().isFinal();
         if (capped) {
           ctx.store().requestStop(hid);
-          end = awaitEnd(ctx, hid, 120);
+          end = awaitEnd(watch, hid, 120);
         }
+        Counts historyCounts = counts(rt);
         double secs = (System.nanoTime() - s0) / 1e9;
         int done = end.succeeded() + end.failed();
         out.printf(
@@ -142,6 +155,7 @@ public final class LoopBench implements Callable<Integer> {
             secs * 1000 / Math.max(1, done),
             capped ? " — stopped at the " + capSeconds + " s cap" : "");
         report(rt, ctx, hid, done, out);
+        breakdown(historyCounts, done, false, out);
       }
     }
     return 0;
@@ -256,15 +270,112 @@ public final class LoopBench implements Callable<Integer> {
     return r.experimentId();
   }
 
-  private static ExperimentRecord awaitEnd(LoopContext ctx, String id, int seconds) {
+  private static ExperimentRecord awaitEnd(DynamoDbExperimentStore store, String id, int seconds) {
     long deadline = System.nanoTime() + seconds * 1_000_000_000L;
     while (true) {
-      ExperimentRecord e = ctx.store().experiment(id).orElse(null);
+      ExperimentRecord e = store.experiment(id).orElse(null);
       if (e != null && (e.status().isFinal() || System.nanoTime() > deadline)) {
         return e;
       }
       pause(50);
     }
+  }
+
+  /** What the router, the invoker and the store counted in one window. */
+  record Counts(
+      Map<CallStats.Key, CallStats.Tally> calls,
+      Map<CallStats.Key, CallStats.Tally> invocations,
+      Map<String, Long> store) {}
+
+  private static void resetCounts(LocalRuntime rt) {
+    rt.router().stats().reset();
+    rt.invoker().stats().reset();
+    StoreCounters.reset();
+  }
+
+  private static Counts counts(LocalRuntime rt) {
+    return new Counts(
+        rt.router().stats().snapshot(), rt.invoker().stats().snapshot(), StoreCounters.snapshot());
+  }
+
+  private static boolean longPoll(CallStats.Key k) {
+    return k.operation().equals("ReceiveMessage");
+  }
+
+  /**
+   * Calls per run by caller, service and operation (what the router saw, the bench's own polling
+   * left out), Lambda invocations and store transaction outcomes per run: counts that do not depend
+   * on the machine's load, with the latencies that do.
+   */
+  static void breakdown(Counts c, int runsDone, boolean detailed, PrintWriter out) {
+    double n = Math.max(1, runsDone);
+    Map<CallStats.Key, CallStats.Tally> calls = new java.util.TreeMap<>();
+    c.calls()
+        .forEach(
+            (k, v) -> {
+              if (!k.caller().equals("bench")) {
+                calls.put(k, v);
+              }
+            });
+    CallStats.Tally all = CallStats.merge(calls, k -> !longPoll(k));
+    CallStats.Tally polls = CallStats.merge(calls, LoopBench::longPoll);
+    Map<String, Double> byService = new java.util.TreeMap<>();
+    calls.forEach(
+        (k, v) -> {
+          if (!longPoll(k)) {
+            byService.merge(k.service(), v.count() / n, Double::sum);
+          }
+        });
+    StringBuilder services = new StringBuilder();
+    byService.forEach(
+        (k, v) ->
+            services
+                .append(services.length() > 0 ? ", " : "")
+                .append(String.format("%s %.1f", k, v)));
+    out.printf(
+        "  calls: %.1f per run to the AWS endpoint (%s; p50 %.0f ms, p90 %.0f ms), plus %.1f"
+            + " long polls per run (ReceiveMessage, paced by time)%n",
+        all.count() / n, services, all.percentileMs(50), all.percentileMs(90), polls.count() / n);
+    if (detailed) {
+      out.printf(
+          "  %-9s %-8s %-36s %8s %8s %7s %7s %7s%n",
+          "caller", "service", "operation", "per run", "err/run", "p50 ms", "p90 ms", "max ms");
+      calls.forEach(
+          (k, v) ->
+              out.printf(
+                  "  %-9s %-8s %-36s %8.2f %8.2f %7.0f %7.0f %7.0f%n",
+                  k.caller(),
+                  k.service(),
+                  k.operation(),
+                  v.count() / n,
+                  v.errors() / n,
+                  v.percentileMs(50),
+                  v.percentileMs(90),
+                  v.percentileMs(100)));
+    }
+    StringBuilder lambda = new StringBuilder();
+    c.invocations()
+        .forEach(
+            (k, v) ->
+                lambda
+                    .append(lambda.length() > 0 ? "; " : "")
+                    .append(
+                        String.format(
+                            "%s %.2f (p50 %.0f ms, p90 %.0f ms)",
+                            k.operation().replace("orchestra-", ""),
+                            v.count() / n,
+                            v.percentileMs(50),
+                            v.percentileMs(90))));
+    out.println("  lambda invocations per run: " + lambda);
+    StringBuilder store = new StringBuilder();
+    c.store()
+        .forEach(
+            (k, v) ->
+                store
+                    .append(store.length() > 0 ? ", " : "")
+                    .append(String.format("%s %.2f", k, v / n)));
+    out.println("  store transactions per run: " + store);
+    out.flush();
   }
 
   /** Histories of the experiment's executions: largest, and transitions per run. */

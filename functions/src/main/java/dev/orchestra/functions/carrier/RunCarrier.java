@@ -113,15 +113,19 @@ public final class RunCarrier {
         attempt.attempt(),
         process.pid(),
         attempt.command());
+    // The first heartbeat after one period, not at once: Dispatch stamped the attempt's start,
+    // so a run shorter than a period costs no heartbeat (a message, a results invocation, three
+    // store and Step Functions calls) and the timeout still has nine periods of slack.
     OutputUploads uploads = new OutputUploads(attempt, output);
+    long period = Math.max(1, attempt.heartbeatInterval().toMillis());
     ScheduledFuture<?> heartbeats =
         scheduler.scheduleAtFixedRate(
             () -> {
               heartbeat(attempt);
               uploads.partial();
             },
-            0,
-            Math.max(1, attempt.heartbeatInterval().toMillis()),
+            period,
+            period,
             TimeUnit.MILLISECONDS);
 
     AttemptProcess running = new AttemptProcess(process);

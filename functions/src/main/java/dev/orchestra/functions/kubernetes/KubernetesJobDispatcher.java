@@ -13,22 +13,29 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
  * The Dispatch port's Kubernetes adapter: a run attempt becomes a Job named {@code <run
  * id>-a<attempt>} in {@code orchestra-runs} (and, with run.yml credentials, a Secret the Job
  * references). Both calls are idempotent: an existing Job of the attempt counts as dispatched, a
- * missing one as released. Each call opens its own client and closes it.
+ * missing one as released. Each call opens its own client and closes it, or, built with {@link
+ * #reusing}, all calls share one client for a while (a warm function saves building a client and
+ * connecting on every dispatch).
  */
 public final class KubernetesJobDispatcher implements WorkloadDispatcher {
 
   private final Supplier<KubernetesClient> clients;
   private final KubernetesJobFactory jobs;
   private final RunCredentialsSource credentials;
+  private final Duration reuseFor;
+  private KubernetesClient shared;
+  private long sharedSince;
 
   /**
    * @param clients opens a client on the target cluster, e.g. {@code
@@ -38,48 +45,110 @@ public final class KubernetesJobDispatcher implements WorkloadDispatcher {
    */
   public KubernetesJobDispatcher(
       Supplier<KubernetesClient> clients, JobSettings settings, RunCredentialsSource credentials) {
+    this(clients, settings, credentials, null);
+  }
+
+  private KubernetesJobDispatcher(
+      Supplier<KubernetesClient> clients,
+      JobSettings settings,
+      RunCredentialsSource credentials,
+      Duration reuseFor) {
     this.clients = Objects.requireNonNull(clients, "clients");
     this.jobs = new KubernetesJobFactory(settings);
     this.credentials = Objects.requireNonNull(credentials, "credentials");
+    this.reuseFor = reuseFor;
+  }
+
+  /**
+   * A dispatcher whose calls share one client from {@code clients}, opened on first use and
+   * replaced after {@code reuseFor} (so a changed cluster endpoint is picked up) or after any call
+   * on it failed. The client refreshes its own token ({@link KubernetesClients}).
+   */
+  public static KubernetesJobDispatcher reusing(
+      Supplier<KubernetesClient> clients,
+      JobSettings settings,
+      RunCredentialsSource credentials,
+      Duration reuseFor) {
+    return new KubernetesJobDispatcher(
+        clients, settings, credentials, Objects.requireNonNull(reuseFor, "reuseFor"));
+  }
+
+  private <T> T withClient(Function<KubernetesClient, T> work) {
+    if (reuseFor == null) {
+      try (KubernetesClient client = clients.get()) {
+        return work.apply(client);
+      }
+    }
+    KubernetesClient client = sharedClient();
+    try {
+      return work.apply(client);
+    } catch (RuntimeException e) {
+      drop(client);
+      throw e;
+    }
+  }
+
+  private synchronized KubernetesClient sharedClient() {
+    if (shared != null && System.nanoTime() - sharedSince > reuseFor.toNanos()) {
+      // Not closed: another call may still be using it; it is released when unreferenced.
+      shared = null;
+    }
+    if (shared == null) {
+      shared = clients.get();
+      sharedSince = System.nanoTime();
+    }
+    return shared;
+  }
+
+  private synchronized void drop(KubernetesClient client) {
+    if (shared == client) {
+      shared = null;
+    }
   }
 
   @Override
   public void dispatch(Workload workload) {
     Job job = jobs.job(workload);
-    try (KubernetesClient client = clients.get()) {
-      if (workload.credentialsSecret() != null) {
-        ensureSecret(client, workload);
-      }
-      try {
-        client.batch().v1().jobs().inNamespace(RunContract.NAMESPACE).resource(job).create();
-      } catch (KubernetesClientException e) {
-        if (e.getCode() != 409) {
-          throw apiError("create Job " + job.getMetadata().getName(), e);
-        }
-        verifySameAttempt(client, workload);
-      }
-    }
+    withClient(
+        client -> {
+          if (workload.credentialsSecret() != null) {
+            ensureSecret(client, workload);
+          }
+          try {
+            client.batch().v1().jobs().inNamespace(RunContract.NAMESPACE).resource(job).create();
+          } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+              throw apiError("create Job " + job.getMetadata().getName(), e);
+            }
+            verifySameAttempt(client, workload);
+          }
+          return null;
+        });
   }
 
   @Override
   public void release(String runId, int attempt) {
     String name = RunContract.workloadName(runId, attempt);
-    try (KubernetesClient client = clients.get()) {
-      // Background: the Job goes now, its pod right after; a missing Job is not an error.
-      client
-          .batch()
-          .v1()
-          .jobs()
-          .inNamespace(RunContract.NAMESPACE)
-          .withName(name)
-          .withPropagationPolicy(DeletionPropagation.BACKGROUND)
-          .delete();
-      client
-          .secrets()
-          .inNamespace(RunContract.NAMESPACE)
-          .withLabel(RunContract.LABEL_RUN, runId)
-          .withLabel(RunContract.LABEL_ATTEMPT, Integer.toString(attempt))
-          .delete();
+    try {
+      withClient(
+          client -> {
+            // Background: the Job goes now, its pod right after; a missing Job is not an error.
+            client
+                .batch()
+                .v1()
+                .jobs()
+                .inNamespace(RunContract.NAMESPACE)
+                .withName(name)
+                .withPropagationPolicy(DeletionPropagation.BACKGROUND)
+                .delete();
+            client
+                .secrets()
+                .inNamespace(RunContract.NAMESPACE)
+                .withLabel(RunContract.LABEL_RUN, runId)
+                .withLabel(RunContract.LABEL_ATTEMPT, Integer.toString(attempt))
+                .delete();
+            return null;
+          });
     } catch (KubernetesClientException e) {
       throw apiError("delete Job " + name, e);
     }

@@ -37,7 +37,11 @@ public class ResultsService {
   }
 
   public Verdict handle(ResultMessage m) {
-    Optional<String> problem = problem(m);
+    Optional<String> malformed = shapeProblem(m);
+    // One read of the run serves the checks and the token.
+    Optional<RunRecord> read =
+        malformed.isPresent() ? Optional.empty() : store.run(m.experimentId(), m.runId());
+    Optional<String> problem = malformed.isPresent() ? malformed : problem(m, read);
     if (problem.isPresent()) {
       if (m == null) {
         LOG.warn("rejected a message: {}", problem.get());
@@ -52,7 +56,7 @@ public class ResultsService {
       }
       return Verdict.REJECTED;
     }
-    RunRecord run = store.run(m.experimentId(), m.runId()).orElseThrow();
+    RunRecord run = read.orElseThrow();
     if (m.kind() == ResultMessage.Kind.RESULT) {
       store.putCarrierResult(
           m.experimentId(), m.runId(), m.attempt(), m.exitCode(), m.metrics(), m.outputTail());
@@ -91,12 +95,7 @@ public class ResultsService {
     return Optional.empty();
   }
 
-  private Optional<String> problem(ResultMessage m) {
-    Optional<String> shape = shapeProblem(m);
-    if (shape.isPresent()) {
-      return shape;
-    }
-    Optional<RunRecord> run = store.run(m.experimentId(), m.runId());
+  private static Optional<String> problem(ResultMessage m, Optional<RunRecord> run) {
     if (run.isEmpty()) {
       return Optional.of("no such run in the store");
     }

@@ -27,24 +27,42 @@ public class RunCompletion {
   private final RunIssuer issuer;
   private final StepFunctions sfn;
   private final StatusFiles status;
+  private final SuggestService suggest;
 
+  /**
+   * @param suggest suggests the next run's assignments inside the finishing transaction; null to
+   *     leave them to the next run's Dispatch
+   */
   public RunCompletion(
-      DynamoDbExperimentStore store, RunIssuer issuer, StepFunctions sfn, StatusFiles status) {
+      DynamoDbExperimentStore store,
+      RunIssuer issuer,
+      StepFunctions sfn,
+      StatusFiles status,
+      SuggestService suggest) {
     this.store = store;
     this.issuer = issuer;
     this.sfn = sfn;
     this.status = status;
+    this.suggest = suggest;
   }
 
   public void complete(String experimentId, String runId, int attempt, Outcome outcome) {
-    complete(experiment(experimentId), runId, attempt, outcome);
+    complete(partition(experimentId), runId, attempt, outcome);
   }
 
-  /** As above, starting from the experiment as the caller just read it. */
-  public void complete(ExperimentRecord first, String runId, int attempt, Outcome outcome) {
-    String experimentId = first.id();
+  /**
+   * As above, starting from the experiment and its runs as the caller just read them (one Query); a
+   * conflict reads them again.
+   */
+  public void complete(
+      DynamoDbExperimentStore.Partition first, String runId, int attempt, Outcome outcome) {
+    String experimentId = first.experiment().id();
+    DynamoDbExperimentStore.Partition read = first;
     for (int i = 0; i < MAX_CONFLICTS; i++) {
-      ExperimentRecord exp = i == 0 ? first : experiment(experimentId);
+      if (i > 0) {
+        read = partition(experimentId);
+      }
+      ExperimentRecord exp = read.experiment();
       Accounting.Counters after = afterThis(exp, outcome.status());
       boolean issueNext =
           exp.status() == ExperimentStatus.RUNNING
@@ -52,7 +70,21 @@ public class RunCompletion {
               && after.issued() < exp.plan().budget()
               && after.failed() < exp.plan().maxFailedRuns();
       String next = issueNext ? ExperimentIds.runId(experimentId, exp.issued() + 1) : null;
-      FinishResult result = store.finishRun(exp, runId, attempt, outcome, next);
+      DynamoDbExperimentStore.Suggestion suggestion = null;
+      if (next != null && suggest != null) {
+        // Refill suggests the next run's assignments from the observations including this one,
+        // committed in the same transaction: that run's Dispatch then has nothing to suggest and
+        // does not race the others on the optimizer version.
+        RunRecord finishing =
+            read.run(runId)
+                .map(r -> r.finishedAs(outcome.status(), outcome.metrics()))
+                .orElse(null);
+        suggestion =
+            finishing == null
+                ? null
+                : suggest.suggest(exp, read.runs(), next, finishing).orElse(null);
+      }
+      FinishResult result = store.finishRun(exp, runId, attempt, outcome, next, suggestion);
       if (result == FinishResult.CONFLICT) {
         continue;
       }
@@ -87,6 +119,10 @@ public class RunCompletion {
 
   private ExperimentRecord experiment(String id) {
     return store.experiment(id).orElseThrow(() -> new ExperimentNotFoundException(id));
+  }
+
+  private DynamoDbExperimentStore.Partition partition(String id) {
+    return store.partition(id).orElseThrow(() -> new ExperimentNotFoundException(id));
   }
 
   private static Accounting.Counters afterThis(ExperimentRecord e, RunStatus status) {

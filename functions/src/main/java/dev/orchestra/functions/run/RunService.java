@@ -68,35 +68,36 @@ public class RunService {
         store
             .experiment(experimentId)
             .orElseThrow(() -> new ExperimentNotFoundException(experimentId));
-    RunRecord before =
-        store.run(experimentId, runId).orElseThrow(() -> new ExperimentNotFoundException(runId));
-    Map<String, Object> assignments = suggest.assignmentsFor(exp, before);
-    long suggested = System.nanoTime();
     // The attempt's nonce is minted once: the store keeps the first one written, so a retried or
     // concurrent invocation of the same attempt uses the nonce its Job was (or will be) made with.
+    // The write returns the run, so it is not read separately (its carrier fields are untouched).
     RunRecord started =
         store
             .startAttempt(experimentId, runId, attempt, newNonce(), token)
             .orElseThrow(
                 () ->
-                    new DispatchFailedException(
-                        "run "
-                            + runId
-                            + " is no longer at attempt "
-                            + attempt
-                            + "; nothing started"));
+                    store.run(experimentId, runId).isEmpty()
+                        ? new ExperimentNotFoundException(runId)
+                        : new DispatchFailedException(
+                            "run "
+                                + runId
+                                + " is no longer at attempt "
+                                + attempt
+                                + "; nothing started"));
     String nonce = started.nonce();
-    if (before.attempt() == attempt
-        && before.resultAttempt() != null
-        && before.resultAttempt() == attempt) {
+    if (started.resultAttempt() != null && started.resultAttempt() == attempt) {
       // The engine invoked Dispatch again for an attempt whose carrier already reported (it
       // retried the invocation across a router restart, after the result had been delivered to
       // the task). The workload has finished: hand its outcome to this task instead of waiting.
       boolean delivered =
-          TaskOutcome.deliver(sfn, token, before.exitCode(), before.metrics(), before.outputTail());
+          TaskOutcome.deliver(
+              sfn, token, started.exitCode(), started.metrics(), started.outputTail());
       LOG.info("{} already reported; outcome re-delivered: {}", runId, delivered);
       return;
     }
+    // Normally Refill (or Prepare) suggested the assignments with the run; if not, suggest now.
+    Map<String, Object> assignments = suggest.assignmentsFor(exp, started);
+    long suggested = System.nanoTime();
     ExperimentPlan plan = exp.plan();
     Workload workload =
         new Workload(
@@ -117,7 +118,7 @@ public class RunService {
     try {
       dispatchers.apply(plan.target()).dispatch(workload);
       LOG.info(
-          "dispatched {} in {} ms (suggest {} ms)",
+          "dispatched {} in {} ms (store {} ms)",
           workload.name(),
           (System.nanoTime() - t0) / 1_000_000,
           (suggested - t0) / 1_000_000);
@@ -135,10 +136,12 @@ public class RunService {
    */
   public void record(String experimentId, String runId, int attempt, Map<String, Object> result) {
     long t0 = System.nanoTime();
-    ExperimentRecord exp =
+    // One Query: the experiment, this run, and the runs Refill's suggestion learns from.
+    DynamoDbExperimentStore.Partition read =
         store
-            .experiment(experimentId)
+            .partition(experimentId)
             .orElseThrow(() -> new ExperimentNotFoundException(experimentId));
+    ExperimentRecord exp = read.experiment();
     @SuppressWarnings("unchecked")
     Map<String, Object> metrics =
         result == null ? null : (Map<String, Object>) result.get("metrics");
@@ -148,9 +151,9 @@ public class RunService {
     RunStatus status = problem.isPresent() ? RunStatus.FAILED : RunStatus.SUCCEEDED;
     String reason = problem.orElse(null);
     List<RunRecord.Attempt> attempts =
-        attemptsWith(store.run(experimentId, runId), runId, attempt, reason, exitCode);
+        attemptsWith(read.run(runId), runId, attempt, reason, exitCode);
     completion.complete(
-        exp, runId, attempt, new Outcome(status, metrics, reason, exitCode, tail, attempts));
+        read, runId, attempt, new Outcome(status, metrics, reason, exitCode, tail, attempts));
     LOG.info(
         "recorded {} ({}) in {} ms", runId, status.wire(), (System.nanoTime() - t0) / 1_000_000);
   }
@@ -236,7 +239,7 @@ public class RunService {
     Map<String, Object> metrics = (Map<String, Object>) details.get("metrics");
     String tail = (String) details.get("outputTail");
     completion.complete(
-        exp,
+        experimentId,
         runId,
         attempt,
         new Outcome(RunStatus.FAILED, metrics, reason, exitCode, tail, attempts));

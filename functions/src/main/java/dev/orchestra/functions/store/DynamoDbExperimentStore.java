@@ -316,6 +316,46 @@ public final class DynamoDbExperimentStore {
     return new Page<>(out, more && !out.isEmpty() ? out.get(out.size() - 1).id() : null);
   }
 
+  /** An experiment with all its runs, as one consistent Query read them. */
+  public record Partition(ExperimentRecord experiment, List<RunRecord> runs) {
+    /** One of the runs, by id. */
+    public Optional<RunRecord> run(String runId) {
+      return runs.stream().filter(r -> r.runId().equals(runId)).findFirst();
+    }
+  }
+
+  /**
+   * The experiment and every run in one consistent Query of its partition (one round trip where
+   * {@link #experiment} and {@link #runs} take two); empty when the experiment does not exist.
+   */
+  public Optional<Partition> partition(String experimentId) {
+    ExperimentRecord exp = null;
+    List<RunRecord> runs = new ArrayList<>();
+    Map<String, AttributeValue> start = null;
+    do {
+      Map<String, AttributeValue> from = start;
+      QueryResponse page =
+          dynamo.query(
+              QueryRequest.builder()
+                  .tableName(table)
+                  .consistentRead(true)
+                  .keyConditionExpression("pk = :pk")
+                  .expressionAttributeValues(Map.of(":pk", s("E#" + experimentId)))
+                  .exclusiveStartKey(from)
+                  .build());
+      for (Map<String, AttributeValue> i : page.items()) {
+        String sk = str(i, SK);
+        if (EXP_SK.equals(sk)) {
+          exp = toExperiment(i);
+        } else if (sk != null && sk.startsWith("R#")) {
+          runs.add(toRun(i));
+        }
+      }
+      start = page.hasLastEvaluatedKey() ? page.lastEvaluatedKey() : null;
+    } while (start != null && !start.isEmpty());
+    return exp == null ? Optional.empty() : Optional.of(new Partition(exp, runs));
+  }
+
   public Optional<RunRecord> run(String experimentId, String runId) {
     Map<String, AttributeValue> item =
         dynamo
@@ -339,39 +379,138 @@ public final class DynamoDbExperimentStore {
    * running, not stopped, {@code issued = number - 1}, under budget and bandwidth.
    */
   public IssueResult issueRun(String experimentId, String runId, int number) {
+    return issueRun(experimentId, runId, number, null);
+  }
+
+  /**
+   * As above; with {@code suggestion}, the run is issued with its assignments and the searcher's
+   * new state is committed in the same transaction, conditioned on the optimizer version the
+   * suggestion was made from (REFUSED when it moved).
+   */
+  public IssueResult issueRun(
+      String experimentId, String runId, int number, Suggestion suggestion) {
     try {
       dynamo.transactWriteItems(
-          b -> b.transactItems(issueUpdate(experimentId, number), newRunPut(experimentId, runId)));
+          b ->
+              b.transactItems(
+                  issueUpdate(experimentId, number, suggestion),
+                  newRunPut(
+                      experimentId, runId, suggestion == null ? null : suggestion.assignments())));
+      StoreCounters.count("issue.committed");
       return IssueResult.ISSUED;
     } catch (TransactionCanceledException e) {
-      return failedAt(e, 1) ? IssueResult.ALREADY_ISSUED : IssueResult.REFUSED;
+      IssueResult r = failedAt(e, 1) ? IssueResult.ALREADY_ISSUED : IssueResult.REFUSED;
+      StoreCounters.count(r == IssueResult.REFUSED ? "issue.refused" : "issue.repeat");
+      return r;
     }
   }
 
-  private TransactWriteItem issueUpdate(String experimentId, int number) {
+  /**
+   * Issues the first {@code seeds.size()} runs of an experiment that has issued none, each with its
+   * assignments, and commits the searcher's state, all in one transaction: {@code issued} and
+   * {@code running} go from 0 to the seed count only while the experiment is running, not stopped,
+   * the count is within budget and bandwidth, and the optimizer version is {@code fromVersion}.
+   * REFUSED when any of that does not hold (nothing is written).
+   *
+   * @param seeds run id to assignments, in run order (run 1 first)
+   */
+  public IssueResult issueSeeds(
+      String experimentId,
+      List<Map.Entry<String, Map<String, Object>>> seeds,
+      long fromVersion,
+      String state,
+      String stateKey) {
+    int k = seeds.size();
+    Map<String, AttributeValue> values = new HashMap<>();
+    values.put(":k", n(k));
+    values.put(":zero", n(0));
+    values.put(":running", s(ExperimentStatus.RUNNING.wire()));
+    values.put(":f", AttributeValue.fromBool(false));
+    values.put(":v", n(fromVersion));
+    values.put(":v1", n(fromVersion + 1));
+    String update = "SET issued = :k, running = :k, optVersion = :v1";
+    if (state != null) {
+      values.put(":optSt", s(state));
+      update += ", optState = :optSt REMOVE optStateKey";
+    } else {
+      values.put(":optKey", s(stateKey));
+      update += ", optStateKey = :optKey REMOVE optState";
+    }
+    List<TransactWriteItem> items = new ArrayList<>();
+    items.add(
+        TransactWriteItem.builder()
+            .update(
+                Update.builder()
+                    .tableName(table)
+                    .key(expKey(experimentId))
+                    .updateExpression(update)
+                    .conditionExpression(
+                        "#s = :running AND stopped = :f AND issued = :zero AND running = :zero"
+                            + " AND budget >= :k AND bw >= :k AND failed < maxFailed"
+                            + " AND optVersion = :v")
+                    .expressionAttributeNames(Map.of("#s", "status"))
+                    .expressionAttributeValues(values)
+                    .build())
+            .build());
+    for (Map.Entry<String, Map<String, Object>> seed : seeds) {
+      items.add(newRunPut(experimentId, seed.getKey(), seed.getValue()));
+    }
+    try {
+      dynamo.transactWriteItems(b -> b.transactItems(items));
+      StoreCounters.count("issue.committed");
+      return IssueResult.ISSUED;
+    } catch (TransactionCanceledException e) {
+      StoreCounters.count("issue.refused");
+      return IssueResult.REFUSED;
+    }
+  }
+
+  private TransactWriteItem issueUpdate(String experimentId, int number, Suggestion suggestion) {
+    Map<String, AttributeValue> values = new HashMap<>();
+    values.put(":n", n(number));
+    values.put(":prev", n(number - 1));
+    values.put(":one", n(1));
+    values.put(":running", s(ExperimentStatus.RUNNING.wire()));
+    values.put(":f", AttributeValue.fromBool(false));
+    String update = "SET issued = :n, running = running + :one";
+    String condition =
+        "#s = :running AND stopped = :f AND issued = :prev AND issued < budget"
+            + " AND running < bw AND failed < maxFailed";
+    if (suggestion != null) {
+      values.put(":v", n(suggestion.fromVersion()));
+      values.put(":v1", n(suggestion.fromVersion() + 1));
+      condition += " AND optVersion = :v";
+      if (suggestion.state() != null) {
+        values.put(":optSt", s(suggestion.state()));
+        update += ", optVersion = :v1, optState = :optSt REMOVE optStateKey";
+      } else {
+        values.put(":optKey", s(suggestion.stateKey()));
+        update += ", optVersion = :v1, optStateKey = :optKey REMOVE optState";
+      }
+    }
     return TransactWriteItem.builder()
         .update(
             Update.builder()
                 .tableName(table)
                 .key(expKey(experimentId))
-                .updateExpression("SET issued = :n, running = running + :one")
-                .conditionExpression(
-                    "#s = :running AND stopped = :f AND issued = :prev AND issued < budget"
-                        + " AND running < bw AND failed < maxFailed")
+                .updateExpression(update)
+                .conditionExpression(condition)
                 .expressionAttributeNames(Map.of("#s", "status"))
-                .expressionAttributeValues(
-                    Map.of(
-                        ":n", n(number),
-                        ":prev", n(number - 1),
-                        ":one", n(1),
-                        ":running", s(ExperimentStatus.RUNNING.wire()),
-                        ":f", AttributeValue.fromBool(false)))
+                .expressionAttributeValues(values)
                 .build())
         .build();
   }
 
   private TransactWriteItem newRunPut(String experimentId, String runId) {
+    return newRunPut(experimentId, runId, null);
+  }
+
+  private TransactWriteItem newRunPut(
+      String experimentId, String runId, Map<String, Object> assignments) {
     Map<String, AttributeValue> item = new HashMap<>(runKey(experimentId, runId));
+    if (assignments != null) {
+      item.put("assignments", s(Json.write(assignments)));
+    }
     item.put("runId", s(runId));
     item.put("number", n(dev.orchestra.shared.experiment.ExperimentIds.runNumber(runId)));
     item.put("attempt", n(1));
@@ -385,6 +524,14 @@ public final class DynamoDbExperimentStore {
                 .build())
         .build();
   }
+
+  /**
+   * A suggestion ready to be committed: the assignments, the searcher's new state (inline, or in S3
+   * under {@code stateKey} when too big for an item), and the optimizer version it was made from,
+   * which the committing write requires unchanged.
+   */
+  public record Suggestion(
+      Map<String, Object> assignments, long fromVersion, String state, String stateKey) {}
 
   /** What came of committing a suggestion. */
   public enum SuggestResult {
@@ -445,9 +592,12 @@ public final class DynamoDbExperimentStore {
             .build();
     try {
       dynamo.transactWriteItems(b -> b.transactItems(exp, run));
+      StoreCounters.count("suggest.committed");
       return SuggestResult.COMMITTED;
     } catch (TransactionCanceledException e) {
-      return failedAt(e, 1) ? SuggestResult.ALREADY_SUGGESTED : SuggestResult.CONFLICT;
+      SuggestResult r = failedAt(e, 1) ? SuggestResult.ALREADY_SUGGESTED : SuggestResult.CONFLICT;
+      StoreCounters.count(r == SuggestResult.CONFLICT ? "suggest.conflict" : "suggest.repeat");
+      return r;
     }
   }
 
@@ -595,6 +745,24 @@ public final class DynamoDbExperimentStore {
    */
   public FinishResult finishRun(
       ExperimentRecord exp, String runId, int attempt, Outcome outcome, String nextRunId) {
+    return finishRun(exp, runId, attempt, outcome, nextRunId, null);
+  }
+
+  /**
+   * As above; with {@code suggestion}, the next run is issued with its assignments and the
+   * searcher's new state is committed in the same transaction, conditioned on the optimizer version
+   * the suggestion was made from (so the next run's Dispatch has nothing to suggest).
+   */
+  public FinishResult finishRun(
+      ExperimentRecord exp,
+      String runId,
+      int attempt,
+      Outcome outcome,
+      String nextRunId,
+      Suggestion suggestion) {
+    if (suggestion != null && nextRunId == null) {
+      throw new IllegalArgumentException("a suggestion needs a next run");
+    }
     Map<String, AttributeValue> runValues = new HashMap<>();
     runValues.put(":a", n(attempt));
     runValues.put(":st", s(outcome.status().wire()));
@@ -667,6 +835,18 @@ public final class DynamoDbExperimentStore {
       expCondition =
           "running > :zero AND issued = :prev AND issued < budget AND stopped = :f"
               + " AND #es = :runningSt AND failed < :failLimit";
+      if (suggestion != null) {
+        expValues.put(":v", n(suggestion.fromVersion()));
+        expValues.put(":v1", n(suggestion.fromVersion() + 1));
+        expCondition += " AND optVersion = :v";
+        if (suggestion.state() != null) {
+          expValues.put(":optSt", s(suggestion.state()));
+          expUpdate += ", optVersion = :v1, optState = :optSt REMOVE optStateKey";
+        } else {
+          expValues.put(":optKey", s(suggestion.stateKey()));
+          expUpdate += ", optVersion = :v1, optStateKey = :optKey REMOVE optState";
+        }
+      }
     }
     Update.Builder expUpdateB =
         Update.builder()
@@ -682,13 +862,17 @@ public final class DynamoDbExperimentStore {
     items.add(run);
     items.add(TransactWriteItem.builder().update(expUpdateB.build()).build());
     if (nextRunId != null) {
-      items.add(newRunPut(exp.id(), nextRunId));
+      items.add(
+          newRunPut(exp.id(), nextRunId, suggestion == null ? null : suggestion.assignments()));
     }
     try {
       dynamo.transactWriteItems(b -> b.transactItems(items));
+      StoreCounters.count("finish.committed");
       return FinishResult.FINISHED;
     } catch (TransactionCanceledException e) {
-      return failedAt(e, 0) ? FinishResult.ALREADY_FINISHED : FinishResult.CONFLICT;
+      FinishResult r = failedAt(e, 0) ? FinishResult.ALREADY_FINISHED : FinishResult.CONFLICT;
+      StoreCounters.count(r == FinishResult.CONFLICT ? "finish.conflict" : "finish.repeat");
+      return r;
     }
   }
 

@@ -39,6 +39,27 @@ public record RunRecord(
     attempts = attempts == null ? List.of() : List.copyOf(attempts);
   }
 
+  /** This run as it is once finished with {@code status} and {@code metrics}. */
+  public RunRecord finishedAs(RunStatus status, Map<String, Object> metrics) {
+    return new RunRecord(
+        experimentId,
+        runId,
+        number,
+        attempt,
+        status,
+        assignments,
+        metrics,
+        reason,
+        exitCode,
+        outputTail,
+        null,
+        nonce,
+        attempts,
+        next,
+        resultAttempt,
+        lastSignAt);
+  }
+
   /** An attempt that ended, with its reason (null when it succeeded). */
   public record Attempt(int attempt, String reason, Integer exitCode) {}
 }

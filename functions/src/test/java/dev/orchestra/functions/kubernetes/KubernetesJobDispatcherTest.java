@@ -121,6 +121,24 @@ class KubernetesJobDispatcherTest {
   }
 
   @Test
+  void reusing_sharesOneClientAcrossCalls_andOpensAnotherAfterAFailedCall() {
+    KubernetesJobDispatcher dispatcher =
+        KubernetesJobDispatcher.reusing(
+            clients, SETTINGS, RunCredentialsSource.none(), java.time.Duration.ofMinutes(5));
+    dispatcher.dispatch(workload(1, "n1", null));
+    dispatcher.dispatch(workload(1, "n1", null));
+    dispatcher.release("mnist-0123abcd-r00001", 1);
+    assertThat(job("mnist-0123abcd-r00001-a1")).isNull();
+    assertThat(opened.get()).as("one client for three calls").isEqualTo(1);
+
+    dispatcher.dispatch(workload(2, "n2", null));
+    assertThatThrownBy(() -> dispatcher.dispatch(workload(2, "other", null)))
+        .isInstanceOf(WorkloadConflictException.class);
+    dispatcher.release("mnist-0123abcd-r00001", 2);
+    assertThat(opened.get()).as("a failed call's client is replaced").isEqualTo(2);
+  }
+
+  @Test
   void dispatch_ofTheSameAttemptWithAnotherNonce_isAConflict() {
     KubernetesJobDispatcher dispatcher = dispatcher(RunCredentialsSource.none());
     dispatcher.dispatch(workload(1, "n1", null));

@@ -130,7 +130,12 @@ class ReportServiceTest {
             ctx.store(), new S3Objects(ctx.aws().s3(), "no-such-bucket"), Clock.systemUTC());
     ExperimentService experiments =
         new ExperimentService(
-            ctx.store(), ctx.issuer(), ctx.completion(), new StatusFiles(ctx.s3()), broken);
+            ctx.store(),
+            ctx.issuer(),
+            ctx.completion(),
+            new StatusFiles(ctx.s3()),
+            ctx.suggest(),
+            broken);
 
     experiments.finalize(id, null);
 

@@ -7,7 +7,9 @@ import dev.orchestra.functions.aws.AwsClients;
 import dev.orchestra.functions.store.DynamoDbExperimentStore.FinishResult;
 import dev.orchestra.functions.store.DynamoDbExperimentStore.IssueResult;
 import dev.orchestra.functions.store.DynamoDbExperimentStore.Outcome;
+import dev.orchestra.functions.store.DynamoDbExperimentStore.Partition;
 import dev.orchestra.functions.store.DynamoDbExperimentStore.SuggestResult;
+import dev.orchestra.functions.store.DynamoDbExperimentStore.Suggestion;
 import dev.orchestra.shared.experiment.ExperimentIds;
 import dev.orchestra.shared.experiment.ExperimentPlan;
 import dev.orchestra.shared.experiment.RunStatus;
@@ -145,6 +147,69 @@ class DynamoDbExperimentStoreTest {
     assertThat(store.commitSuggestion(e.id(), r1, Map.of("x", 3.0), 1, "{}", null))
         .isEqualTo(SuggestResult.ALREADY_SUGGESTED);
     assertThat(store.experiment(e.id()).orElseThrow().optimizerVersion()).isEqualTo(1);
+  }
+
+  @Test
+  void issueSeeds_issuesEveryFirstRunWithItsAssignments_once() {
+    ExperimentRecord e = newExperiment(5, 2, 2);
+    String r1 = ExperimentIds.runId(e.id(), 1);
+    String r2 = ExperimentIds.runId(e.id(), 2);
+    List<Map.Entry<String, Map<String, Object>>> seeds =
+        List.of(Map.entry(r1, Map.of("x", 0.1)), Map.entry(r2, Map.of("x", 0.2)));
+    assertThat(store.issueSeeds(e.id(), seeds, 0, "{}", null)).isEqualTo(IssueResult.ISSUED);
+    assertThat(store.issueSeeds(e.id(), seeds, 1, "{}", null))
+        .as("a repeat finds runs issued")
+        .isEqualTo(IssueResult.REFUSED);
+    Partition after = store.partition(e.id()).orElseThrow();
+    assertThat(after.experiment().issued()).isEqualTo(2);
+    assertThat(after.experiment().running()).isEqualTo(2);
+    assertThat(after.experiment().optimizerVersion()).isEqualTo(1);
+    assertThat(after.run(r2).orElseThrow().assignments()).containsEntry("x", 0.2);
+    assertThat(after.run(r2).orElseThrow().status()).isEqualTo(RunStatus.PENDING);
+
+    ExperimentRecord small = newExperiment(1, 1, 1);
+    assertThat(
+            store.issueSeeds(
+                small.id(),
+                List.of(
+                    Map.entry(ExperimentIds.runId(small.id(), 1), Map.of("x", 0.1)),
+                    Map.entry(ExperimentIds.runId(small.id(), 2), Map.of("x", 0.2))),
+                0,
+                "{}",
+                null))
+        .as("two seeds exceed bandwidth 1")
+        .isEqualTo(IssueResult.REFUSED);
+    assertThat(store.partition(small.id()).orElseThrow().runs()).isEmpty();
+  }
+
+  @Test
+  void finishRun_withSuggestion_issuesTheNextRunWithItsAssignments_onlyFromThatVersion() {
+    ExperimentRecord e = newExperiment(3, 1, 1);
+    String r1 = ExperimentIds.runId(e.id(), 1);
+    String r2 = ExperimentIds.runId(e.id(), 2);
+    Suggestion first = new Suggestion(Map.of("x", 0.25), 0, "{\"s\":1}", null);
+    assertThat(store.issueRun(e.id(), r1, 1, first)).isEqualTo(IssueResult.ISSUED);
+    Outcome ok = new Outcome(RunStatus.SUCCEEDED, Map.of("value", 1.0), null, 0, null, List.of());
+    Partition read = store.partition(e.id()).orElseThrow();
+    assertThat(read.experiment().optimizerVersion()).isEqualTo(1);
+    assertThat(read.run(r1).orElseThrow().assignments()).containsEntry("x", 0.25);
+
+    Suggestion stale = new Suggestion(Map.of("x", 0.5), 0, "{}", null);
+    assertThat(store.finishRun(read.experiment(), r1, 1, ok, r2, stale))
+        .as("the optimizer version moved since the suggestion was made")
+        .isEqualTo(FinishResult.CONFLICT);
+    assertThat(store.run(e.id(), r1).orElseThrow().status()).isEqualTo(RunStatus.PENDING);
+
+    Suggestion next = new Suggestion(Map.of("x", 0.75), 1, "{\"s\":2}", null);
+    assertThat(store.finishRun(read.experiment(), r1, 1, ok, r2, next))
+        .isEqualTo(FinishResult.FINISHED);
+    Partition after = store.partition(e.id()).orElseThrow();
+    assertThat(after.experiment().optimizerVersion()).isEqualTo(2);
+    assertThat(after.experiment().optimizerState()).isEqualTo("{\"s\":2}");
+    assertThat(after.experiment().issued()).isEqualTo(2);
+    assertThat(after.experiment().running()).isEqualTo(1);
+    assertThat(after.run(r2).orElseThrow().assignments()).containsEntry("x", 0.75);
+    assertThat(after.runs()).hasSize(2);
   }
 
   /**

@@ -33,6 +33,7 @@ public final class LambdaInvoker {
   }
 
   private final FunctionResolver functions;
+  private final CallStats stats = new CallStats();
   private final String region;
   private final String accountId;
 
@@ -56,6 +57,14 @@ public final class LambdaInvoker {
     return colon >= 0 ? s.substring(0, colon) : s;
   }
 
+  /**
+   * Every invocation since the last {@link CallStats#reset()}: caller {@code invoke}, service
+   * {@code lambda}, the function's name; failed when the handler threw.
+   */
+  public CallStats stats() {
+    return stats;
+  }
+
   /** Invokes the function, or returns empty when no handler serves that name. */
   public Optional<Result> invoke(String nameOrArn, byte[] payload) {
     String name = functionName(nameOrArn);
@@ -63,22 +72,28 @@ public final class LambdaInvoker {
     if (handler.isEmpty()) {
       return Optional.empty();
     }
+    long t0 = System.nanoTime();
+    Result result = run(handler.get(), name, payload);
+    stats.record(
+        new CallStats.Key("invoke", "lambda", name), System.nanoTime() - t0, result.failed());
+    return Optional.of(result);
+  }
+
+  private Result run(RequestStreamHandler handler, String name, byte[] payload) {
     String requestId = UUID.randomUUID().toString();
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try {
-      handler
-          .get()
-          .handleRequest(new ByteArrayInputStream(payload), out, new LocalContext(name, requestId));
+      handler.handleRequest(
+          new ByteArrayInputStream(payload), out, new LocalContext(name, requestId));
       byte[] body = out.size() == 0 ? "null".getBytes(StandardCharsets.UTF_8) : out.toByteArray();
-      return Optional.of(new Result(body, null));
+      return new Result(body, null);
     } catch (Throwable e) {
       LOG.info("function {} threw {}: {}", name, e.getClass().getName(), e.getMessage());
       ObjectNode error = JSON.createObjectNode();
       error.put("errorType", e.getClass().getName());
       error.put("errorMessage", e.getMessage() == null ? "" : e.getMessage());
       error.putArray("stackTrace");
-      return Optional.of(
-          new Result(error.toString().getBytes(StandardCharsets.UTF_8), "Unhandled"));
+      return new Result(error.toString().getBytes(StandardCharsets.UTF_8), "Unhandled");
     }
   }
 

@@ -44,12 +44,13 @@ final class MotoForwarder {
     this.motoPort = motoPort;
   }
 
-  void forward(HttpExchange exchange, byte[] body) throws IOException {
+  /** Forwards one request; returns moto's status. */
+  int forward(HttpExchange exchange, byte[] body) throws IOException {
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), motoPort), 5_000);
       socket.setTcpNoDelay(true);
       writeRequest(exchange, body, new BufferedOutputStream(socket.getOutputStream()));
-      readResponse(exchange, new BufferedInputStream(socket.getInputStream()));
+      return readResponse(exchange, new BufferedInputStream(socket.getInputStream()));
     }
   }
 
@@ -122,7 +123,7 @@ final class MotoForwarder {
     out.flush();
   }
 
-  private static void readResponse(HttpExchange exchange, InputStream in) throws IOException {
+  private static int readResponse(HttpExchange exchange, InputStream in) throws IOException {
     String statusLine = readLine(in);
     while (statusLine.startsWith("HTTP/1.1 100") || statusLine.isEmpty()) {
       // A 100 Continue (or stray blank) before the real status: skip its headers.
@@ -162,7 +163,7 @@ final class MotoForwarder {
         responseHeaders.set("Content-Length", Long.toString(contentLength));
       }
       exchange.sendResponseHeaders(status, -1);
-      return;
+      return status;
     }
     OutputStream out = exchange.getResponseBody();
     if (chunked) {
@@ -176,6 +177,7 @@ final class MotoForwarder {
       in.transferTo(out);
     }
     out.close();
+    return status;
   }
 
   private static void copyChunked(InputStream in, OutputStream out) throws IOException {

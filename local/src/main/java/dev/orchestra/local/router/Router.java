@@ -55,6 +55,7 @@ public final class Router implements AutoCloseable {
   private final List<GapFiller> gapFillers;
   private final MotoForwarder moto;
   private final ExecutorService pool;
+  private final CallStats stats = new CallStats();
   private volatile HttpServer server;
   private volatile boolean ready;
   private volatile int boundPort;
@@ -146,30 +147,47 @@ public final class Router implements AutoCloseable {
     this.ready = ready;
   }
 
+  /** Every call the router served since the last {@link CallStats#reset()}, by caller. */
+  public CallStats stats() {
+    return stats;
+  }
+
   private void handle(HttpExchange exchange) throws IOException {
+    long t0 = System.nanoTime();
+    boolean error = true;
+    byte[] seen = null;
+    try {
+      seen = exchange.getRequestBody().readAllBytes();
+      error = serve(exchange, seen) >= 400;
+    } finally {
+      if (seen != null && !exchange.getRequestURI().getRawPath().equals(HEALTH_PATH)) {
+        stats.record(classify(exchange, seen), System.nanoTime() - t0, error);
+      }
+    }
+  }
+
+  /** Serves one request; returns the status sent. */
+  private int serve(HttpExchange exchange, byte[] body) throws IOException {
     try (exchange) {
-      byte[] body = exchange.getRequestBody().readAllBytes();
       String path = exchange.getRequestURI().getRawPath();
       String method = exchange.getRequestMethod();
       if (path.equals(HEALTH_PATH)) {
         respond(exchange, ready ? 200 : 503, "{\"ready\":" + ready + "}");
-        return;
+        return ready ? 200 : 503;
       }
       if (path.equals(FAULTS_PATH)) {
-        admin(exchange, method, body);
-        return;
+        return admin(exchange, method, body);
       }
       RouterRequest request = toRequest(exchange, body);
       Optional<FaultInjector.Fault> fault = faults.match(request);
       if (fault.isPresent() && !fault.get().after() && fault.get().kind() != Kind.DUPLICATE) {
         LOG.debug("injecting {} into {} {}", fault.get().kind(), method, path);
         Matcher invokeMatch = INVOKE.matcher(path);
-        sendResponse(
+        return sendResponse(
             exchange,
             fault.get().kind() == Kind.FAIL && invokeMatch.matches()
                 ? FaultInjector.functionError(fault.get())
                 : FaultInjector.error(request, fault.get()));
-        return;
       }
       Matcher invoke = INVOKE.matcher(path);
       if (method.equals("POST") && invoke.matches()) {
@@ -179,7 +197,7 @@ public final class Router implements AutoCloseable {
           // the carrier's word.
           exchange.getResponseHeaders().set("X-Amzn-ErrorType", "ServiceException");
           respond(exchange, 503, error("ServiceException", "the local runtime is not ready yet"));
-          return;
+          return 503;
         }
         String function = URLDecoder.decode(invoke.group(1), StandardCharsets.UTF_8);
         if (fault.isPresent()) {
@@ -189,17 +207,16 @@ public final class Router implements AutoCloseable {
             invoker.invoke(function, body);
           }
           if (fault.get().kind() != Kind.DUPLICATE) {
-            sendResponse(
+            return sendResponse(
                 exchange,
                 fault.get().kind() == Kind.FAIL
                     ? FaultInjector.functionError(fault.get())
                     : FaultInjector.error(request, fault.get()));
-            return;
           }
         }
-        invoke(exchange, function, body);
+        int status = invoke(exchange, function, body);
         notifyObservers(request);
-        return;
+        return status;
       }
       for (GapFiller filler : gapFillers) {
         if (filler.handles(request)) {
@@ -213,9 +230,9 @@ public final class Router implements AutoCloseable {
               response = FaultInjector.error(request, fault.get());
             }
           }
-          sendResponse(exchange, response);
+          int status = sendResponse(exchange, response);
           notifyObservers(request);
-          return;
+          return status;
         }
       }
       try {
@@ -226,16 +243,18 @@ public final class Router implements AutoCloseable {
           }
           LOG.debug("{} {} took effect ({}), then {}", method, path, status, fault.get().kind());
           if (fault.get().kind() != Kind.DUPLICATE) {
-            sendResponse(exchange, FaultInjector.error(request, fault.get()));
+            int sent = sendResponse(exchange, FaultInjector.error(request, fault.get()));
             notifyObservers(request);
-            return;
+            return sent;
           }
         }
-        moto.forward(exchange, body);
+        int status = moto.forward(exchange, body);
         notifyObservers(request);
+        return status;
       } catch (java.net.ConnectException e) {
         respond(
             exchange, 502, error("ServiceUnavailable", "moto is not answering: " + e.getMessage()));
+        return 502;
       }
     } catch (IOException | RuntimeException e) {
       LOG.debug(
@@ -274,13 +293,17 @@ public final class Router implements AutoCloseable {
     }
   }
 
-  private void admin(HttpExchange exchange, String method, byte[] body) throws IOException {
+  private int admin(HttpExchange exchange, String method, byte[] body) throws IOException {
     try {
       switch (method) {
-        case "GET" -> respond(exchange, 200, ADMIN_JSON.writeValueAsString(faults.report()));
+        case "GET" -> {
+          respond(exchange, 200, ADMIN_JSON.writeValueAsString(faults.report()));
+          return 200;
+        }
         case "DELETE" -> {
           faults.clear();
           respond(exchange, 200, "{\"cleared\":true}");
+          return 200;
         }
         case "POST" -> {
           com.fasterxml.jackson.databind.JsonNode doc = ADMIN_JSON.readTree(body);
@@ -296,8 +319,12 @@ public final class Router implements AutoCloseable {
           parsed.forEach(faults::add);
           LOG.info("fault injector: {} rule(s) added", parsed.size());
           respond(exchange, 200, ADMIN_JSON.writeValueAsString(faults.report()));
+          return 200;
         }
-        default -> respond(exchange, 405, error("MethodNotAllowed", "GET, POST or DELETE"));
+        default -> {
+          respond(exchange, 405, error("MethodNotAllowed", "GET, POST or DELETE"));
+          return 405;
+        }
       }
     } catch (IOException | IllegalArgumentException e) {
       String why =
@@ -309,27 +336,29 @@ public final class Router implements AutoCloseable {
               "InvalidFaultRule",
               why
                   + " (a rule: {\"service\":\"dynamodb\",\"operation\":\"PutItem\",\"kind\":\"THROTTLE\",\"count\":3})"));
+      return 400;
     }
   }
 
-  private static void sendResponse(HttpExchange exchange, RouterResponse response)
+  private static int sendResponse(HttpExchange exchange, RouterResponse response)
       throws IOException {
     response.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
     send(exchange, response.status(), response.body());
+    return response.status();
   }
 
-  private void invoke(HttpExchange exchange, String function, byte[] payload) throws IOException {
+  private int invoke(HttpExchange exchange, String function, byte[] payload) throws IOException {
     String type =
         Optional.ofNullable(exchange.getRequestHeaders().getFirst("X-Amz-Invocation-Type"))
             .orElse("RequestResponse");
     if (type.equals("DryRun")) {
       send(exchange, 204, new byte[0]);
-      return;
+      return 204;
     }
     if (type.equals("Event")) {
       pool.execute(() -> invoker.invoke(function, payload));
       send(exchange, 202, new byte[0]);
-      return;
+      return 202;
     }
     Optional<LambdaInvoker.Result> result = invoker.invoke(function, payload);
     if (result.isEmpty()) {
@@ -342,7 +371,7 @@ public final class Router implements AutoCloseable {
               "Function not found: "
                   + function
                   + " (the local runtime serves the functions of FunctionCatalog)"));
-      return;
+      return 404;
     }
     exchange.getResponseHeaders().set("X-Amz-Executed-Version", "$LATEST");
     if (result.get().failed()) {
@@ -350,6 +379,85 @@ public final class Router implements AutoCloseable {
     }
     exchange.getResponseHeaders().set("Content-Type", "application/json");
     send(exchange, 200, result.get().payload());
+    return 200;
+  }
+
+  /**
+   * Who called which service for what: the caller from the User-Agent ({@code engine} for moto's
+   * Step Functions engine, which calls through botocore; {@code runtime}, {@code bench} or {@code
+   * tool} for clients that say so with a {@code orchestra/<caller>} user-agent suffix; {@code
+   * functions} for any other Java SDK client, the handlers), the service from the SigV4 credential
+   * scope, and the operation from {@code X-Amz-Target}, a query-protocol {@code Action}, or for
+   * REST APIs the method and resource kind.
+   */
+  static CallStats.Key classify(HttpExchange exchange, byte[] body) {
+    String path = exchange.getRequestURI().getRawPath();
+    String method = exchange.getRequestMethod();
+    return classify(
+        method,
+        path,
+        exchange.getRequestHeaders().getFirst("User-Agent"),
+        exchange.getRequestHeaders().getFirst("Authorization"),
+        exchange.getRequestHeaders().getFirst("X-Amz-Target"),
+        body);
+  }
+
+  private static final Pattern SUFFIX = Pattern.compile("orchestra/([a-z-]+)");
+  private static final Pattern SCOPE = Pattern.compile("Credential=[^/]*/[^/]*/[^/]*/([^/]+)/");
+  private static final Pattern ACTION = Pattern.compile("(?:^|&)Action=([A-Za-z]+)");
+
+  static CallStats.Key classify(
+      String method,
+      String path,
+      String userAgent,
+      String authorization,
+      String target,
+      byte[] body) {
+    String ua = userAgent == null ? "" : userAgent;
+    String caller;
+    Matcher suffix = SUFFIX.matcher(ua);
+    if (suffix.find()) {
+      caller = suffix.group(1);
+    } else if (ua.contains("Boto3") || ua.contains("Botocore") || ua.contains("botocore")) {
+      caller = "engine";
+    } else {
+      caller = "functions";
+    }
+    Matcher invoke = INVOKE.matcher(path);
+    if (invoke.matches()) {
+      return new CallStats.Key(
+          caller,
+          "lambda",
+          "Invoke "
+              + LambdaInvoker.functionName(
+                  URLDecoder.decode(invoke.group(1), StandardCharsets.UTF_8)));
+    }
+    String service = "?";
+    if (authorization != null) {
+      Matcher scope = SCOPE.matcher(authorization);
+      if (scope.find()) {
+        service = scope.group(1);
+      }
+    }
+    String operation;
+    if (target != null && !target.isBlank()) {
+      operation = target.substring(target.lastIndexOf('.') + 1);
+    } else {
+      Matcher action =
+          ACTION.matcher(
+              body.length > 0 && body.length < 4096
+                  ? new String(body, StandardCharsets.UTF_8)
+                  : "");
+      if (action.find()) {
+        operation = action.group(1);
+      } else if (service.equals("s3")) {
+        long segments = java.util.Arrays.stream(path.split("/")).filter(p -> !p.isEmpty()).count();
+        operation = method + (segments <= 1 ? " bucket" : " object");
+      } else {
+        operation = method + " " + path.replaceAll("/[^/]*[0-9][^/]*", "/*");
+      }
+    }
+    return new CallStats.Key(caller, service, operation);
   }
 
   private static String error(String type, String message) {

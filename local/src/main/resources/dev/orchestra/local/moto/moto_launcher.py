@@ -81,38 +81,53 @@ def patch_engine_client():
     from moto.stepfunctions.parser.asl.utils import boto_client as module
 
     original = module.boto_client_for
-    local = threading.local()
+    clients = {}
+    clients_lock = threading.Lock()
 
     def boto_client_for(region, service, state_credentials=None):
-        # Building a client costs more than the call it makes: keep one per (region, service,
-        # endpoint) per thread. Per thread (the engine runs each execution in its own) rather
-        # than shared, so each execution keeps its own standard-mode retry quota.
+        # Building a client costs more than the call it makes (tens of ms, holding the GIL): keep
+        # one per (region, service, endpoint) for the whole process. botocore clients are thread
+        # safe; each is built with an unlimited retry quota, so one execution's retries across a
+        # router restart never use up the others'.
         kwargs = {}
         if not botocore_stubber.enabled:
             kwargs["endpoint_url"] = f"http://localhost:{moto_server_port()}"
         key = (region, service, kwargs.get("endpoint_url"))
-        clients = getattr(local, "clients", None)
-        if clients is None:
-            clients = local.clients = {}
         client = clients.get(key)
         if client is None:
-            client = clients[key] = _new_client(region, service, kwargs)
+            with clients_lock:
+                client = clients.get(key)
+                if client is None:
+                    client = clients[key] = _new_client(region, service, kwargs)
         return client
 
     def _new_client(region, service, kwargs):
-        return boto3.client(
-            aws_access_key_id="ak",
-            region_name=region,
-            service_name=service,
-            aws_secret_access_key="sk",
-            config=Config(
-                parameter_validation=False,
-                retries={"mode": "standard", "total_max_attempts": RETRY_ATTEMPTS},
-                connect_timeout=5,
-                read_timeout=TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS,
-            ),
-            **kwargs,
-        )
+        from botocore.retries import quota
+
+        limited = quota.RetryQuota
+
+        class _Unlimited(limited):
+            def __init__(self, initial_capacity=10**9, lock=None):
+                super().__init__(initial_capacity, lock)
+
+        quota.RetryQuota = _Unlimited
+        try:
+            return boto3.client(
+                aws_access_key_id="ak",
+                region_name=region,
+                service_name=service,
+                aws_secret_access_key="sk",
+                config=Config(
+                    parameter_validation=False,
+                    retries={"mode": "standard", "total_max_attempts": RETRY_ATTEMPTS},
+                    connect_timeout=5,
+                    read_timeout=TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS,
+                    max_pool_connections=64,
+                ),
+                **kwargs,
+            )
+        finally:
+            quota.RetryQuota = limited
 
     module.boto_client_for = boto_client_for
     # Engine modules imported later bind the patched function; those already imported hold the
@@ -136,17 +151,24 @@ def _watch(pid):
 
 
 def patch_dynamodb_atomicity():
-    """Serializes DynamoDB calls. moto 5.2.1's transact_write_items backs up whole tables with
-    deepcopy and rolls a cancelled transaction back by swapping the copies in; its server is
-    threaded, so that rollback can erase a concurrent request's write. The experiment store's
-    invariants (running <= bandwidth, issued <= budget) rest on transactions being atomic."""
+    """Makes DynamoDB transactions atomic without copying tables, and serializes DynamoDB calls.
+
+    moto 5.2.1's transact_write_items deep-copies every table a transaction touches (once per
+    item) and rolls a cancelled transaction back by swapping the copies in. That costs time in
+    proportion to the table's size, and on moto's threaded server the swap can erase a concurrent
+    request's write. The experiment store's invariants (running <= bandwidth, issued <= budget) rest
+    on transactions being atomic. Here a transaction first checks every item's condition and writes
+    nothing if one fails (TransactionCanceledException, with one reason per item, as moto reports
+    it); only then it writes, keeping a copy of just the items it touches to put back should a write
+    still fail. One lock around every DynamoDB call keeps readers from seeing half a transaction."""
     import functools
 
     from moto.dynamodb.models import DynamoDBBackend
 
+    DynamoDBBackend.transact_write_items = _transact_write_items
     lock = threading.RLock()
     names = ("transact_write_items", "put_item", "update_item", "delete_item", "get_item",
-             "query", "scan", "batch_get_item", "transact_get_items")
+             "query", "scan", "batch_get_item", "transact_get_items", "batch_write_item")
     for name in names:
         original = getattr(DynamoDBBackend, name, None)
         if original is None:
@@ -160,6 +182,109 @@ def patch_dynamodb_atomicity():
             return locked
 
         setattr(DynamoDBBackend, name, wrap(original))
+
+
+def _transact_write_items(self, transact_items):
+    from moto.dynamodb.comparisons import get_filter_expression
+    from moto.dynamodb.exceptions import (
+        ConditionalCheckFailed,
+        MockValidationException,
+        MultipleTransactionsException,
+        TooManyTransactionsException,
+        TransactionCanceledException,
+        TransactWriteSingleOpException,
+    )
+
+    if len(transact_items) > 100:
+        raise TooManyTransactionsException()
+    ops = []
+    seen = set()
+    errors = []
+    # Phase 1: every condition, nothing written.
+    for item in transact_items:
+        original_item = None
+        if len(list(item.keys())) > 1:
+            raise TransactWriteSingleOpException
+        try:
+            op_type, op = next(iter(item.items()))
+            if op_type not in {"ConditionCheck", "Put", "Delete", "Update"}:
+                raise ValueError("Unsupported transaction operation")
+            table_name = op["TableName"]
+            table = self.get_table(table_name)
+            if op_type == "Put":
+                attrs = op["Item"]
+                key = {table.hash_key_attr: attrs[table.hash_key_attr]}
+                if table.range_key_attr is not None:
+                    key[table.range_key_attr] = attrs[table.range_key_attr]
+            else:
+                key = op["Key"]
+            unique = (str(table_name), str(dict(sorted(key.items()))))
+            if unique in seen:
+                raise MultipleTransactionsException()
+            seen.add(unique)
+            current = self.get_item(table_name, key)
+            condition = op.get("ConditionExpression")
+            if condition is not None:
+                condition_op = get_filter_expression(
+                    condition,
+                    op.get("ExpressionAttributeNames"),
+                    op.get("ExpressionAttributeValues"),
+                )
+                if not condition_op.expr(current):
+                    if op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and current:
+                        original_item = current.to_json()["Attributes"]
+                    raise ConditionalCheckFailed(item=original_item)
+            ops.append((op_type, op, table_name, table, key))
+            errors.append((None, None, None))
+        except (MultipleTransactionsException, MockValidationException):
+            raise
+        except ConditionalCheckFailed as e:
+            errors.append(("ConditionalCheckFailed", str(e.message), original_item))
+        except Exception as e:  # noqa: E722 reported per item, as moto does
+            errors.append((type(e).__name__, str(e), original_item))
+    if any(code is not None for code, _, _ in errors):
+        raise TransactionCanceledException(errors)
+
+    # Phase 2: the writes, with a copy of each touched item to put back if one fails.
+    backups = []
+    for index, (op_type, op, table_name, table, key) in enumerate(ops):
+        try:
+            hash_key, range_key = self.get_keys_value(table, key)
+            before = table.get_item(hash_key, range_key)
+            backups.append((table, hash_key, range_key, copy.deepcopy(before)))
+            names = op.get("ExpressionAttributeNames")
+            values = op.get("ExpressionAttributeValues")
+            if op_type == "Put":
+                self.put_item(table_name, op["Item"], expression_attribute_names=names,
+                              expression_attribute_values=values)
+            elif op_type == "Delete":
+                self.delete_item(table_name, key, expression_attribute_names=names,
+                                 expression_attribute_values=values)
+            elif op_type == "Update":
+                self.update_item(table_name, key, update_expression=op["UpdateExpression"],
+                                 expression_attribute_names=names,
+                                 expression_attribute_values=values)
+        except Exception as e:
+            for t, h, r, item in reversed(backups):
+                _restore(t, h, r, item)
+            if isinstance(e, (MultipleTransactionsException, MockValidationException)):
+                raise
+            failed = [(None, None, None)] * len(ops)
+            failed[index] = (type(e).__name__, str(e), None)
+            raise TransactionCanceledException(failed)
+
+
+def _restore(table, hash_key, range_key, item):
+    """Puts one item back as it was (absent when item is None)."""
+    if range_key is not None:
+        if item is None:
+            table.items.get(hash_key, {}).pop(range_key, None)
+        else:
+            table.items[hash_key][range_key] = item
+    elif item is None:
+        table.items.pop(hash_key, None)
+    else:
+        table.items[hash_key] = item
 
 
 def main():
