@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Cold start of each Java function in a fresh JVM, from its shaded jar, without SnapStart: handler
 # initialization + first invocation against a local moto (tables, bucket and queue created first).
-# The 8 loop functions each end at their first DynamoDB read (the store is empty); the 19 cluster
+# The 8 loop functions each end at their first DynamoDB read (the store is empty); the API function
+# serves GET /experiments (a scan of the empty table); the 19 cluster
 # steps run in create → update → idle → rollback → destroy order on one cluster, so each makes the
 # real calls of its step (IAM roles, an EKS cluster and node group in moto; steps that need what
 # raw moto lacks — access entries, add-ons, a Kubernetes API — end at that call).
@@ -80,6 +81,7 @@ probe orchestra-dispatch dispatch "$RUN"
 probe orchestra-record loop "$RUN"
 probe orchestra-record-failure loop "$RUN"
 probe orchestra-results loop '{"Records":[{"messageId":"m1","body":"{\"experimentId\":\"demo-1\",\"runId\":\"demo-1-r1\",\"attempt\":1,\"kind\":\"heartbeat\"}"}]}'
+probe orchestra-api api '{"resource":"/{proxy+}","path":"/experiments","httpMethod":"GET","headers":{"Accept":"application/json"},"pathParameters":{"proxy":"experiments"},"requestContext":{"resourcePath":"/{proxy+}","httpMethod":"GET","path":"/v1/experiments","stage":"v1"},"isBase64Encoded":false}'
 probe orchestra-cluster-validate cluster "{\"configYaml\":$CLUSTER_YAML,\"execution\":\"cold-start\"}"
 for step in create-roles create-cluster cluster-status create-access-entries create-addons \
   create-nodegroups nodegroups-status bootstrap-kubernetes finish-create; do

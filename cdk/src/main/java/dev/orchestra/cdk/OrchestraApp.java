@@ -37,7 +37,7 @@ public final class OrchestraApp {
     String prefix = stackPrefix(settings.environment());
     DataStack data = new DataStack(app, prefix + "Data", props, settings);
     WorkflowsStack workflows = new WorkflowsStack(app, prefix + "Workflows", props, settings, data);
-    ApiStack api = new ApiStack(app, prefix + "Api", props, settings);
+    ApiStack api = new ApiStack(app, prefix + "Api", props, settings, workflows);
     Tags.of(app).add(ENVIRONMENT_TAG, settings.environment());
     if (settings.nag()) {
       Aspects.of(app).add(new AwsSolutionsChecks());

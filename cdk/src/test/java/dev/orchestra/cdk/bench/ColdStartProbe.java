@@ -61,9 +61,16 @@ public final class ColdStartProbe {
     for (FunctionSpecs.Access a : FunctionSpecs.of(function).access()) {
       out.add(
           switch (a) {
-            case TABLE, CLUSTER_TABLE, CLUSTER_TABLE_DELETE -> "DynamoDb";
+            case TABLE, TABLE_SCAN, CLUSTER_TABLE, CLUSTER_TABLE_DELETE, CLUSTER_TABLE_SCAN ->
+                "DynamoDb";
             case BUCKET_READ, BUCKET_WRITE -> "S3";
-            case START_EXPERIMENT, START_RUN, TASK_EXPERIMENT, TASK_RUN, START_CLUSTER_DESTROY ->
+            case START_EXPERIMENT,
+                START_RUN,
+                TASK_EXPERIMENT,
+                TASK_RUN,
+                START_CLUSTER_DESTROY,
+                STOP_RUN,
+                CLUSTER_LIFECYCLE ->
                 "Sfn";
             case EKS_DESCRIBE,
                 EKS_CLUSTER_WRITE,
@@ -73,7 +80,11 @@ public final class ColdStartProbe {
                 EKS_ADDONS,
                 KUBERNETES ->
                 "Eks";
-            case IAM_POLICY_READ, RUNTIME_ROLE_READ, RUNTIME_ROLES_PASS, RUNTIME_ROLES_MANAGE ->
+            case IAM_POLICY_READ,
+                RUNTIME_ROLE_READ,
+                RUNTIME_ROLES_PASS,
+                RUNTIME_ROLES_MANAGE,
+                RUNTIME_ROLE_TRUST ->
                 "Iam";
             case EC2_DESCRIBE -> "Ec2";
             case IDLE_SCHEDULE, IDLE_UNSCHEDULE -> "EventBridge";
