@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
 # Cold start of each Java function in a fresh JVM, from its shaded jar, without SnapStart: handler
-# initialization + first invocation against a local moto (table, bucket and queue created first).
-# Also lists the SDK clients each function built (from the JVM's class-load log), so a function
-# that builds a client it does not use shows up. Needs `mvn -B -Plambda -pl functions,cdk -am
-# package -DskipTests` (jars + the probe in cdk/target/test-classes).
+# initialization + first invocation against a local moto (tables, bucket and queue created first).
+# The 8 loop functions each end at their first DynamoDB read (the store is empty); the API function
+# serves GET /experiments (a scan of the empty table); the 19 cluster
+# steps run in create → update → idle → rollback → destroy order on one cluster, so each makes the
+# real calls of its step (IAM roles, an EKS cluster and node group in moto; steps that need what
+# raw moto lacks — access entries, add-ons, a Kubernetes API — end at that call).
+#
+# Checks, for every function, that it built no SDK client it does not use: the clients the JVM
+# built (from its class-load log) must be among those its role allows (cdk FunctionSpecs, printed
+# by the probe). Exits 1 when a function breaks that or its probe fails to report.
+# Needs `mvn -B -Plambda -pl functions,cdk -am package -DskipTests` (jars, cdk classes and the probe
+# in cdk/target/test-classes). ONLY=orchestra-cluster-validate,... runs a subset (cluster steps
+# depend on the earlier ones).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-python3 -m moto.server -p "$PORT" > "${TMPDIR:-/tmp}/orchestra-coldstart-moto.log" 2>&1 &
+MOTO_IAM_LOAD_MANAGED_POLICIES=true python3 -m moto.server -p "$PORT" > "${TMPDIR:-/tmp}/orchestra-coldstart-moto.log" 2>&1 &
 MOTO_PID=$!
 trap 'kill "$MOTO_PID" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -sf "http://localhost:$PORT/moto-api/" > /dev/null && break; sleep 0.1; done
@@ -15,27 +24,54 @@ export AWS_ENDPOINT_URL="http://localhost:$PORT" AWS_ACCESS_KEY_ID=test AWS_SECR
 export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 python3 - <<'PY'
 import boto3
-boto3.client("dynamodb").create_table(TableName="orchestra-experiments", BillingMode="PAY_PER_REQUEST",
+ddb = boto3.client("dynamodb")
+ddb.create_table(TableName="orchestra-experiments", BillingMode="PAY_PER_REQUEST",
     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}],
     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}])
+ddb.create_table(TableName="orchestra-clusters", BillingMode="PAY_PER_REQUEST",
+    AttributeDefinitions=[{"AttributeName": "name", "AttributeType": "S"}],
+    KeySchema=[{"AttributeName": "name", "KeyType": "HASH"}])
 boto3.client("s3").create_bucket(Bucket="orchestra-local")
 boto3.client("sqs").create_queue(QueueName="orchestra-results")
 PY
 export ORCHESTRA_TABLE=orchestra-experiments ORCHESTRA_BUCKET=orchestra-local
+export ORCHESTRA_CLUSTER_TABLE=orchestra-clusters
 export ORCHESTRA_RESULTS_QUEUE_URL="http://localhost:$PORT/123456789012/orchestra-results"
 export ORCHESTRA_EXPERIMENT_STATE_MACHINE_ARN=arn:aws:states:us-east-1:123456789012:stateMachine:orchestra-experiment
 export ORCHESTRA_RUN_STATE_MACHINE_ARN=arn:aws:states:us-east-1:123456789012:stateMachine:orchestra-run
+export ORCHESTRA_CLUSTER_DESTROY_STATE_MACHINE_ARN=arn:aws:states:us-east-1:123456789012:stateMachine:orchestra-cluster-destroy
 export JAVA_TOOL_OPTIONS="-XX:+TieredCompilation -XX:TieredStopAtLevel=1"
+CP="cdk/target/test-classes:cdk/target/classes"
 S3_EVENT='{\"Records\":[{\"eventName\":\"ObjectCreated:Put\",\"s3\":{\"bucket\":{\"name\":\"orchestra-local\"},\"object\":{\"key\":\"experiments/demo/experiment.yml\"}}}]}'
 RUN='{"experimentId":"demo-1","runId":"demo-1-r1","attempt":1,"token":"t","result":{},"error":"x","cause":"y"}'
+CLUSTER_YAML=$(python3 -c 'import json,sys; print(json.dumps(open("examples/sigopt/cluster-with-s3-access.yml").read()))')
+NAME=cluster-with-s3-access
+C="{\"clusterName\":\"$NAME\",\"execution\":\"cold-start\",\"principalArn\":\"arn:aws:iam::123456789012:user/demo\"}"
+FAILED=()
+ROWS=()
+echo "load: $(uptime | sed 's/.*load average/load average/')"
 probe() { # function jar-group input
-  local log; log=$(mktemp)
-  ORCHESTRA_FUNCTION="$1" java -Xlog:class+load=info:file="$log" \
-    -cp "functions/target/orchestra-functions-$2.jar:cdk/target/test-classes" \
-    dev.orchestra.cdk.bench.ColdStartProbe "$3" 2>/dev/null | tail -1 | tr -d '\n'
-  echo " clients=[$(grep -oE 'software\.amazon\.awssdk\.services\.[a-z0-9]+\.Default[A-Za-z]+Client ' "$log" \
-    | sed -E 's/.*\.(Default[A-Za-z]+Client) /\1/' | sort -u | tr '\n' ' ' | sed 's/ $//')]"
+  if [[ -n "${ONLY:-}" && ",$ONLY," != *",$1,"* ]]; then return; fi
+  local log line built allowed extra
+  log=$(mktemp)
+  line=$(ORCHESTRA_FUNCTION="$1" timeout 120 java -Xlog:class+load=info:file="$log" \
+    -cp "functions/target/orchestra-functions-$2.jar:$CP" \
+    dev.orchestra.cdk.bench.ColdStartProbe "$3" 2>/dev/null | grep "^$1 " | tail -1 || true)
+  built=$(grep -oE 'software\.amazon\.awssdk\.services\.[a-z0-9]+\.Default[A-Za-z0-9]+Client ' "$log" \
+    | sed -E 's/.*\.Default([A-Za-z0-9]+)Client /\1/' | sort -u | tr '\n' ',' | sed 's/,$//')
   rm -f "$log"
+  if [[ -z "$line" ]]; then
+    FAILED+=("$1: the probe reported nothing")
+    echo "$1 FAILED: no report"
+    return
+  fi
+  allowed=$(sed -E 's/.* allowed=([A-Za-z0-9,]*) .*/\1/' <<< "$line")
+  extra=$(comm -23 <(tr ',' '\n' <<< "$built" | grep . | sort) <(tr ',' '\n' <<< "$allowed" | grep . | sort) | tr '\n' ',' | sed 's/,$//')
+  echo "$line built=[$built]${extra:+ UNUSED=[$extra]}"
+  if [[ -n "$extra" ]]; then
+    FAILED+=("$1 built client(s) it does not use: $extra (its role allows only: ${allowed:-none})")
+  fi
+  ROWS+=("$(sed -E 's/^([^ ]+) .*init_ms=([0-9]+) first_invocation_ms=([0-9]+) total_ms=([0-9]+).*/| \1 | \2 | \3 | \4 |/' <<< "$line") ${built//,/, } |")
 }
 probe orchestra-intake loop "{\"Records\":[{\"messageId\":\"m1\",\"body\":\"$S3_EVENT\"}]}"
 probe orchestra-prepare loop '{"experimentId":"demo-1"}'
@@ -45,3 +81,28 @@ probe orchestra-dispatch dispatch "$RUN"
 probe orchestra-record loop "$RUN"
 probe orchestra-record-failure loop "$RUN"
 probe orchestra-results loop '{"Records":[{"messageId":"m1","body":"{\"experimentId\":\"demo-1\",\"runId\":\"demo-1-r1\",\"attempt\":1,\"kind\":\"heartbeat\"}"}]}'
+probe orchestra-api api '{"resource":"/{proxy+}","path":"/experiments","httpMethod":"GET","headers":{"Accept":"application/json"},"pathParameters":{"proxy":"experiments"},"requestContext":{"resourcePath":"/{proxy+}","httpMethod":"GET","path":"/v1/experiments","stage":"v1"},"isBase64Encoded":false}'
+probe orchestra-cluster-validate cluster "{\"configYaml\":$CLUSTER_YAML,\"execution\":\"cold-start\"}"
+for step in create-roles create-cluster cluster-status create-access-entries create-addons \
+  create-nodegroups nodegroups-status bootstrap-kubernetes finish-create; do
+  probe "orchestra-cluster-$step" cluster "$C"
+done
+probe orchestra-cluster-plan-update cluster "{\"configYaml\":$CLUSTER_YAML,\"execution\":\"cold-start\"}"
+probe orchestra-cluster-advance-update cluster "$C"
+probe orchestra-cluster-update-failed cluster "{\"clusterName\":\"$NAME\",\"error\":{\"Error\":\"States.Timeout\",\"Cause\":\"cold start\"}}"
+probe orchestra-cluster-idle-check cluster "$C"
+probe orchestra-cluster-rollback-nodegroups cluster "$C"
+probe orchestra-cluster-rollback-rest cluster "{\"clusterName\":\"$NAME\",\"execution\":\"cold-start\",\"error\":{\"Error\":\"States.Timeout\",\"Cause\":\"cold start\"}}"
+for step in destroy-nodegroups destroy-cluster destroy-roles; do
+  probe "orchestra-cluster-$step" cluster "$C"
+done
+echo
+echo "| function | init ms | first invocation ms | total ms | clients built |"
+echo "|---|---|---|---|---|"
+printf '%s\n' "${ROWS[@]}"
+echo "load after: $(uptime | sed 's/.*load average/load average/')"
+if (( ${#FAILED[@]} )); then
+  printf 'FAILED: %s\n' "${FAILED[@]}" >&2
+  exit 1
+fi
+echo "OK: no function built a client it does not use"

@@ -1,4 +1,11 @@
-"""Proves the deployed stacks and their resources exist in the emulator (AWS_ENDPOINT_URL)."""
+"""Proves the deployed stacks and their resources exist in the emulator (AWS_ENDPOINT_URL).
+
+Also prints, per stack, the resource types of the synthesized template (cdk.out) that moto's
+CloudFormation did not create: what the README lists as skipped.
+"""
+import collections
+import json
+import os
 import sys
 
 import boto3
@@ -11,6 +18,16 @@ for name in stacks:
     print(f"stack {name}: {status}")
     if status != "CREATE_COMPLETE" and status != "UPDATE_COMPLETE":
         failed.append(f"stack {name} is {status}")
+    template = os.path.join("cdk.out", f"{name}.template.json")
+    if os.path.exists(template):
+        wanted = collections.Counter(
+            r["Type"] for r in json.load(open(template))["Resources"].values())
+        made = collections.Counter(
+            r["ResourceType"]
+            for page in cf.get_paginator("list_stack_resources").paginate(StackName=name)
+            for r in page["StackResourceSummaries"])
+        skipped = {t: n - made[t] for t, n in sorted(wanted.items()) if n > made[t]}
+        print(f"  template resource types moto did not create: {skipped or 'none'}")
 
 expect = {
     "tables": (["orchestra-experiments", "orchestra-clusters"], boto3.client("dynamodb").list_tables()["TableNames"]),
@@ -28,7 +45,7 @@ if "OrchestraWorkflows" in stacks:
         [
             "orchestra-intake", "orchestra-prepare", "orchestra-wait-until-done",
             "orchestra-finalize", "orchestra-dispatch", "orchestra-record",
-            "orchestra-record-failure", "orchestra-results",
+            "orchestra-record-failure", "orchestra-results", "orchestra-api",
         ]
         + [
             "orchestra-cluster-" + step
@@ -48,6 +65,11 @@ if "OrchestraWorkflows" in stacks:
             "orchestra-cluster-update", "orchestra-cluster-destroy",
         ],
         [m["name"] for m in boto3.client("stepfunctions").list_state_machines()["stateMachines"]],
+    )
+if "OrchestraApi" in stacks:
+    expect["REST APIs"] = (
+        ["orchestra-api"],
+        [a["name"] for a in boto3.client("apigateway").get_rest_apis()["items"]],
     )
 for kind, (wanted, found) in expect.items():
     missing = sorted(set(wanted) - set(found))

@@ -7,7 +7,7 @@
 # -DskipTests` (the Lambda jars) and `npm ci` (the pinned CDK CLI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-STACKS=(${STACKS:-OrchestraData OrchestraWorkflows})
+STACKS=(${STACKS:-OrchestraData OrchestraWorkflows OrchestraApi})
 MOTO_PID=""
 if [[ -z "${ENDPOINT:-}" ]]; then
   PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

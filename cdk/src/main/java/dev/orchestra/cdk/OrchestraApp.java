@@ -1,6 +1,7 @@
 package dev.orchestra.cdk;
 
 import io.github.cdklabs.cdknag.AwsSolutionsChecks;
+import java.util.Map;
 import software.amazon.awscdk.App;
 import software.amazon.awscdk.Aspects;
 import software.amazon.awscdk.Environment;
@@ -12,6 +13,9 @@ public final class OrchestraApp {
 
   /** The three stacks of one environment. */
   public record Stacks(DataStack data, WorkflowsStack workflows, ApiStack api) {}
+
+  /** Every stack and every taggable resource carries this tag with the environment name. */
+  public static final String ENVIRONMENT_TAG = "orchestra:environment";
 
   private OrchestraApp() {}
 
@@ -26,12 +30,15 @@ public final class OrchestraApp {
     Settings settings = Settings.from(app.getNode());
     Environment.Builder env = Environment.builder().region(settings.region());
     settings.account().ifPresent(env::account);
-    StackProps props = StackProps.builder().env(env.build()).build();
+    // Stack tags are set on each stack (cdk.json's @aws-cdk/core:explicitStackTags ignores
+    // Tags.of(app) for stacks); CloudFormation applies them to every resource it can tag.
+    Map<String, String> tags = Map.of(ENVIRONMENT_TAG, settings.environment());
+    StackProps props = StackProps.builder().env(env.build()).tags(tags).build();
     String prefix = stackPrefix(settings.environment());
     DataStack data = new DataStack(app, prefix + "Data", props, settings);
     WorkflowsStack workflows = new WorkflowsStack(app, prefix + "Workflows", props, settings, data);
     ApiStack api = new ApiStack(app, prefix + "Api", props, settings, workflows);
-    Tags.of(app).add("orchestra:environment", settings.environment());
+    Tags.of(app).add(ENVIRONMENT_TAG, settings.environment());
     if (settings.nag()) {
       Aspects.of(app).add(new AwsSolutionsChecks());
     }

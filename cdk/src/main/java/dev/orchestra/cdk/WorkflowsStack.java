@@ -455,8 +455,11 @@ public final class WorkflowsStack extends Stack {
     mapping.getNode().addDependency(fn.getRole());
   }
 
-  /** The alias ARN, built from the function's ARN. */
-  private String aliasArn(String function) {
+  /**
+   * The alias ARN, built from the function's ARN: the same string as the alias's own ARN, but it
+   * resolves (and can be exported) where moto's CloudFormation skips the alias.
+   */
+  public String aliasArn(String function) {
     return functions.get(function).getFunctionArn() + ":" + ALIAS;
   }
 

@@ -368,6 +368,20 @@ class StacksTest {
   }
 
   @Test
+  void stacksCarryTheEnvironmentTagAndReferToEachOtherThroughExports() {
+    for (var stack : List.of(app.stacks.data(), app.stacks.workflows(), app.stacks.api())) {
+      assertThat(stack.getTags().tagValues())
+          .containsEntry(OrchestraApp.ENVIRONMENT_TAG, "orchestra");
+    }
+    // Strong references (cdk.json keeps defaultCrossStackReferences at "strong"): exports, so
+    // OrchestraData cannot be deleted under OrchestraWorkflows; moto knows no Fn::GetStackOutput.
+    String workflows = app.workflows.toJSON().toString();
+    assertThat(workflows).contains("Fn::ImportValue").doesNotContain("Fn::GetStackOutput");
+    // Partition literals (enablePartitionLiterals): the region is known, so ARNs say arn:aws:.
+    assertThat(workflows).contains("arn:aws:states:us-east-1:");
+  }
+
+  @Test
   void everyPathGoesToTheApiFunctionThroughALambdaProxyIntegration() {
     // ANY on the root and on {proxy+}; nothing else, and no MOCK integration left.
     app.api.resourceCountIs("AWS::ApiGateway::Method", 2);

@@ -33,7 +33,8 @@ import picocli.CommandLine.Spec;
     name = "validate",
     mixinStandardHelpOptions = true,
     description = {
-      "Check cluster.yml, run.yml and experiment.yml files and print every problem found.",
+      "Check cluster.yml, run.yml, experiment.yml and pool.yml files and print every problem"
+          + " found.",
       "Without --kind, the kind of each file is inferred from its fields.",
       "Exit status: 0 all files valid, 1 a file is invalid or unreadable, 2 usage error."
     },
@@ -41,6 +42,7 @@ import picocli.CommandLine.Spec;
     footer = {
       "  orchestra validate examples/sigopt/experiment.yml",
       "  orchestra validate --kind cluster my-cluster.yml",
+      "  orchestra validate --kind pool examples/pools/gpu-spot.yml",
       "  orchestra validate --json cluster.yml run.yml experiment.yml",
       "",
       "Each finding is one line: FILE: PATH: PROBLEM — fix: FIX"
@@ -52,7 +54,7 @@ public final class ValidateCommand implements Callable<Integer> {
   @Option(
       names = "--kind",
       paramLabel = "KIND",
-      description = "cluster, run or experiment (default: inferred from each file's fields)",
+      description = "cluster, run, experiment or pool (default: inferred from each file's fields)",
       converter = KindConverter.class)
   ConfigKind kind;
 
@@ -162,7 +164,7 @@ public final class ValidateCommand implements Callable<Integer> {
       ConfigKind k = ConfigKind.fromName(value);
       if (k == null) {
         throw new picocli.CommandLine.TypeConversionException(
-            "'" + value + "' is not a kind; use cluster, run or experiment");
+            "'" + value + "' is not a kind; use cluster, run, experiment or pool");
       }
       return k;
     }

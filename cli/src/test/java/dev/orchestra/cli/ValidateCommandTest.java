@@ -97,12 +97,27 @@ class ValidateCommandTest {
   }
 
   @Test
+  void kindPool_validatesPoolFiles() throws IOException {
+    Result ok = run("validate", "--kind", "pool", "../examples/pools/gpu-spot.yml");
+    assertThat(ok.exit()).isEqualTo(0);
+    assertThat(ok.out()).isEmpty();
+    Path f = dir.resolve("pool.yml");
+    Files.writeString(
+        f,
+        "pool_name: p\ninstance_types: [g5.xlarge]\nmax_instances: 2\nami_discovery: {name: x-*}\n");
+    Result r = run("validate", f.toString());
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.out()).contains("ami_discovery.owner: ami_discovery.owner is required");
+  }
+
+  @Test
   void unknownKind_inContent_saysToPassKind() throws IOException {
     Path f = dir.resolve("mystery.yml");
     Files.writeString(f, "hello: world\n");
     Result r = run("validate", f.toString());
     assertThat(r.exit()).isEqualTo(1);
-    assertThat(r.out()).contains("pass --kind cluster, --kind run or --kind experiment");
+    assertThat(r.out())
+        .contains("pass --kind cluster, --kind run, --kind experiment or --kind pool");
   }
 
   @Test
@@ -129,9 +144,9 @@ class ValidateCommandTest {
 
   @Test
   void badKind_isAUsageError() {
-    Result r = run("validate", "--kind", "pool", SIGOPT + "run.yml");
+    Result r = run("validate", "--kind", "pools", SIGOPT + "run.yml");
     assertThat(r.exit()).isEqualTo(2);
-    assertThat(r.err()).contains("'pool' is not a kind; use cluster, run or experiment");
+    assertThat(r.err()).contains("'pools' is not a kind; use cluster, run, experiment or pool");
     assertThat(r.out()).isEmpty();
   }
 

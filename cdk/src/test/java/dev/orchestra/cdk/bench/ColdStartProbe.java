@@ -1,17 +1,21 @@
 package dev.orchestra.cdk.bench;
 
+import dev.orchestra.cdk.FunctionSpecs;
 import dev.orchestra.functions.LambdaEntry;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.util.SortedSet;
+import java.util.TreeSet;
 
 /**
  * One function's cold start in this (fresh) JVM, as Lambda does it without SnapStart: construct the
  * handler class ({@code LambdaEntry}, configuration from the environment) and invoke it once with
  * the input given as the first argument. Prints one line: function, JVM start to main, init and
- * first-invocation milliseconds, and the invocation's outcome (an exception is an outcome: the
- * first call still builds its clients and makes its first request). Run by scripts/cold-start.sh.
+ * first-invocation milliseconds, the SDK clients its role lets it use, and the invocation's outcome
+ * (an exception is an outcome: the first call still builds its clients and makes its first
+ * request). Run by scripts/cold-start.sh.
  */
 public final class ColdStartProbe {
   private ColdStartProbe() {}
@@ -32,14 +36,61 @@ public final class ColdStartProbe {
       outcome = e.getClass().getName() + ": " + truncate(String.valueOf(e.getMessage()));
     }
     long t2 = System.nanoTime();
+    String function = System.getenv("ORCHESTRA_FUNCTION");
+    // After the measurement (FunctionSpecs is not part of a deployed function).
+    String allowed = String.join(",", allowedClients(function));
     System.out.printf(
-        "%s jvm_to_main_ms=%d init_ms=%d first_invocation_ms=%d total_ms=%d outcome=%s%n",
-        System.getenv("ORCHESTRA_FUNCTION"),
+        "%s jvm_to_main_ms=%d init_ms=%d first_invocation_ms=%d total_ms=%d allowed=%s"
+            + " outcome=%s%n",
+        function,
         jvmToMain,
         (t1 - t0) / 1_000_000,
         (t2 - t1) / 1_000_000,
         (t2 - t0) / 1_000_000,
+        allowed,
         outcome);
+  }
+
+  /**
+   * The SDK clients a function may use: those whose calls its role allows ({@link FunctionSpecs}
+   * lists the calls its code makes). A client built beyond these is one the function does not use
+   * (it could not: its role forbids every call), so scripts/cold-start.sh fails on it.
+   */
+  static SortedSet<String> allowedClients(String function) {
+    SortedSet<String> out = new TreeSet<>();
+    for (FunctionSpecs.Access a : FunctionSpecs.of(function).access()) {
+      out.add(
+          switch (a) {
+            case TABLE, TABLE_SCAN, CLUSTER_TABLE, CLUSTER_TABLE_DELETE, CLUSTER_TABLE_SCAN ->
+                "DynamoDb";
+            case BUCKET_READ, BUCKET_WRITE -> "S3";
+            case START_EXPERIMENT,
+                START_RUN,
+                TASK_EXPERIMENT,
+                TASK_RUN,
+                START_CLUSTER_DESTROY,
+                STOP_RUN,
+                CLUSTER_LIFECYCLE ->
+                "Sfn";
+            case EKS_DESCRIBE,
+                EKS_CLUSTER_WRITE,
+                EKS_NODEGROUPS_READ,
+                EKS_NODEGROUPS_WRITE,
+                EKS_ACCESS_ENTRIES,
+                EKS_ADDONS,
+                KUBERNETES ->
+                "Eks";
+            case IAM_POLICY_READ,
+                RUNTIME_ROLE_READ,
+                RUNTIME_ROLES_PASS,
+                RUNTIME_ROLES_MANAGE,
+                RUNTIME_ROLE_TRUST ->
+                "Iam";
+            case EC2_DESCRIBE -> "Ec2";
+            case IDLE_SCHEDULE, IDLE_UNSCHEDULE -> "EventBridge";
+          });
+    }
+    return out;
   }
 
   private static String truncate(String s) {

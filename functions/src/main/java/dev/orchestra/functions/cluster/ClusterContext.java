@@ -27,10 +27,10 @@ public final class ClusterContext implements AutoCloseable {
       String boundary = config.get(EnvVars.PERMISSIONS_BOUNDARY_ARN).orElse(null);
       service =
           new ClusterService(
-              new ClusterStore(aws.dynamo(), config.require(EnvVars.CLUSTER_TABLE)),
-              aws.eks(),
-              new ClusterIam(aws.iam(), boundary),
-              aws.ec2(),
+              new ClusterStore(aws::dynamo, config.require(EnvVars.CLUSTER_TABLE)),
+              aws::eks,
+              new ClusterIam(aws::iam, boundary),
+              aws::ec2,
               kube::open,
               new ClusterService.Settings(
                   boundary,
@@ -47,9 +47,9 @@ public final class ClusterContext implements AutoCloseable {
       service.withIdle(
           new ClusterIdle(
               store,
-              aws.events(),
-              aws.eks(),
-              aws.sfn(),
+              aws::events,
+              aws::eks,
+              aws::sfn,
               kube::open,
               config.get(EnvVars.IDLE_CHECK_FUNCTION_ARN).orElse("orchestra-cluster-idle-check"),
               config.get(EnvVars.CLUSTER_DESTROY_STATE_MACHINE_ARN).orElse(null),

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.iam.model.EntityAlreadyExistsException;
 import software.amazon.awssdk.services.iam.model.NoSuchEntityException;
@@ -22,10 +23,15 @@ public final class ClusterIam {
           "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
           "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy");
 
-  private final IamClient iam;
+  private final Supplier<IamClient> iam;
   private final String boundaryArn;
 
   public ClusterIam(IamClient iam, String boundaryArn) {
+    this(() -> iam, boundaryArn);
+  }
+
+  /** With the client built on first use (a step that makes no IAM call builds none). */
+  public ClusterIam(Supplier<IamClient> iam, String boundaryArn) {
     this.iam = iam;
     this.boundaryArn = boundaryArn;
   }
@@ -46,39 +52,41 @@ public final class ClusterIam {
       if (boundaryArn != null) {
         b.permissionsBoundary(boundaryArn);
       }
-      return new Created<>(iam.createRole(b.build()).role().arn(), true);
+      return new Created<>(iam.get().createRole(b.build()).role().arn(), true);
     } catch (EntityAlreadyExistsException exists) {
-      return new Created<>(iam.getRole(r -> r.roleName(name)).role().arn(), false);
+      return new Created<>(iam.get().getRole(r -> r.roleName(name)).role().arn(), false);
     }
   }
 
   /** Attaching an attached policy is a no-op in IAM. */
   public void attach(String role, String policyArn) {
-    iam.attachRolePolicy(b -> b.roleName(role).policyArn(policyArn));
+    iam.get().attachRolePolicy(b -> b.roleName(role).policyArn(policyArn));
   }
 
   public void detach(String role, String policyArn) {
     try {
-      iam.detachRolePolicy(b -> b.roleName(role).policyArn(policyArn));
+      iam.get().detachRolePolicy(b -> b.roleName(role).policyArn(policyArn));
     } catch (NoSuchEntityException gone) {
       // not attached: done
     }
   }
 
   public void putInline(String role, String name, String document) {
-    iam.putRolePolicy(b -> b.roleName(role).policyName(name).policyDocument(document));
+    iam.get().putRolePolicy(b -> b.roleName(role).policyName(name).policyDocument(document));
   }
 
   /** Detaches and deletes everything on the role, then the role; a missing role is done. */
   public void deleteRole(String role) {
     try {
-      iam.listAttachedRolePoliciesPaginator(b -> b.roleName(role))
+      iam.get()
+          .listAttachedRolePoliciesPaginator(b -> b.roleName(role))
           .attachedPolicies()
           .forEach(p -> detach(role, p.policyArn()));
-      iam.listRolePoliciesPaginator(b -> b.roleName(role))
+      iam.get()
+          .listRolePoliciesPaginator(b -> b.roleName(role))
           .policyNames()
-          .forEach(n -> iam.deleteRolePolicy(b -> b.roleName(role).policyName(n)));
-      iam.deleteRole(b -> b.roleName(role));
+          .forEach(n -> iam.get().deleteRolePolicy(b -> b.roleName(role).policyName(n)));
+      iam.get().deleteRole(b -> b.roleName(role));
     } catch (NoSuchEntityException gone) {
       // already deleted
     }
@@ -86,7 +94,7 @@ public final class ClusterIam {
 
   public Role role(String name) {
     try {
-      return iam.getRole(b -> b.roleName(name)).role();
+      return iam.get().getRole(b -> b.roleName(name)).role();
     } catch (NoSuchEntityException gone) {
       return null;
     }
@@ -95,9 +103,10 @@ public final class ClusterIam {
   /** The default version's document of a managed policy, or null when it does not exist. */
   public String policyDocument(String policyArn) {
     try {
-      String version = iam.getPolicy(b -> b.policyArn(policyArn)).policy().defaultVersionId();
+      String version = iam.get().getPolicy(b -> b.policyArn(policyArn)).policy().defaultVersionId();
       String doc =
-          iam.getPolicyVersion(b -> b.policyArn(policyArn).versionId(version))
+          iam.get()
+              .getPolicyVersion(b -> b.policyArn(policyArn).versionId(version))
               .policyVersion()
               .document();
       return doc.trim().startsWith("{") ? doc : URLDecoder.decode(doc, StandardCharsets.UTF_8);
@@ -108,11 +117,11 @@ public final class ClusterIam {
 
   /** The access role's trust edited with {@code edit}; written only when it changes. */
   public List<String> editTrust(String role, java.util.function.UnaryOperator<String> edit) {
-    Role r = iam.getRole(b -> b.roleName(role)).role();
+    Role r = iam.get().getRole(b -> b.roleName(role)).role();
     String before = r.assumeRolePolicyDocument();
     String after = edit.apply(before);
     if (!TrustPolicies.principals(before).equals(TrustPolicies.principals(after))) {
-      iam.updateAssumeRolePolicy(b -> b.roleName(role).policyDocument(after));
+      iam.get().updateAssumeRolePolicy(b -> b.roleName(role).policyDocument(after));
     }
     return TrustPolicies.principals(after);
   }

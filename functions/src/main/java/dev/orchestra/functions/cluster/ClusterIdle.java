@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import software.amazon.awssdk.services.eks.EksClient;
 import software.amazon.awssdk.services.eks.model.Nodegroup;
 import software.amazon.awssdk.services.eks.model.NodegroupScalingConfig;
@@ -27,9 +28,9 @@ import software.amazon.awssdk.services.sfn.model.ExecutionAlreadyExistsException
  */
 public final class ClusterIdle {
   private final ClusterStore store;
-  private final EventBridgeClient events;
-  private final EksClient eks;
-  private final SfnClient sfn;
+  private final Supplier<EventBridgeClient> events;
+  private final Supplier<EksClient> eks;
+  private final Supplier<SfnClient> sfn;
   private final Function<String, KubernetesClient> kubernetes;
   private final String checkFunctionArn;
   private final String destroyMachineArn;
@@ -40,6 +41,27 @@ public final class ClusterIdle {
       EventBridgeClient events,
       EksClient eks,
       SfnClient sfn,
+      Function<String, KubernetesClient> kubernetes,
+      String checkFunctionArn,
+      String destroyMachineArn,
+      double timeScale) {
+    this(
+        store,
+        () -> events,
+        () -> eks,
+        () -> sfn,
+        kubernetes,
+        checkFunctionArn,
+        destroyMachineArn,
+        timeScale);
+  }
+
+  /** With the clients built on first use (each step builds only what it calls). */
+  public ClusterIdle(
+      ClusterStore store,
+      Supplier<EventBridgeClient> events,
+      Supplier<EksClient> eks,
+      Supplier<SfnClient> sfn,
       Function<String, KubernetesClient> kubernetes,
       String checkFunctionArn,
       String destroyMachineArn,
@@ -67,35 +89,39 @@ public final class ClusterIdle {
     }
     int every = config.idleTimeoutMinutes() < 10 ? 1 : 5;
     String rule = ruleName(cluster);
-    events.putRule(
-        b ->
-            b.name(rule)
-                .scheduleExpression("rate(" + every + (every == 1 ? " minute)" : " minutes)"))
-                .description("Orchestra idle check of cluster " + cluster)
-                .tags(
-                    ClusterNames.ownershipTags(cluster, config.tags()).entrySet().stream()
-                        .map(
-                            e ->
-                                software.amazon.awssdk.services.eventbridge.model.Tag.builder()
-                                    .key(e.getKey())
-                                    .value(e.getValue())
-                                    .build())
-                        .toList()));
-    events.putTargets(
-        b ->
-            b.rule(rule)
-                .targets(
-                    t ->
-                        t.id("idle-check")
-                            .arn(checkFunctionArn)
-                            .input("{\"clusterName\":\"" + cluster + "\"}")));
+    events
+        .get()
+        .putRule(
+            b ->
+                b.name(rule)
+                    .scheduleExpression("rate(" + every + (every == 1 ? " minute)" : " minutes)"))
+                    .description("Orchestra idle check of cluster " + cluster)
+                    .tags(
+                        ClusterNames.ownershipTags(cluster, config.tags()).entrySet().stream()
+                            .map(
+                                e ->
+                                    software.amazon.awssdk.services.eventbridge.model.Tag.builder()
+                                        .key(e.getKey())
+                                        .value(e.getValue())
+                                        .build())
+                            .toList()));
+    events
+        .get()
+        .putTargets(
+            b ->
+                b.rule(rule)
+                    .targets(
+                        t ->
+                            t.id("idle-check")
+                                .arn(checkFunctionArn)
+                                .input("{\"clusterName\":\"" + cluster + "\"}")));
   }
 
   public void unschedule(String cluster) {
     String rule = ruleName(cluster);
     try {
-      events.removeTargets(b -> b.rule(rule).ids("idle-check"));
-      events.deleteRule(b -> b.name(rule));
+      events.get().removeTargets(b -> b.rule(rule).ids("idle-check"));
+      events.get().deleteRule(b -> b.name(rule));
     } catch (ResourceNotFoundException gone) {
       // no schedule: done
     }
@@ -127,29 +153,31 @@ public final class ClusterIdle {
           cluster, "idle for " + config.idleTimeoutMinutes() + " min: destroying the cluster");
       unschedule(cluster);
       try {
-        sfn.startExecution(
-            b ->
-                b.stateMachineArn(destroyMachineArn)
-                    .name("idle-" + cluster + "-" + since.getEpochSecond())
-                    .input("{\"clusterName\":\"" + cluster + "\"}"));
+        sfn.get()
+            .startExecution(
+                b ->
+                    b.stateMachineArn(destroyMachineArn)
+                        .name("idle-" + cluster + "-" + since.getEpochSecond())
+                        .input("{\"clusterName\":\"" + cluster + "\"}"));
       } catch (ExecutionAlreadyExistsException started) {
         // an earlier check started it
       }
       return Map.of("action", "destroy");
     }
     List<String> scaled = new ArrayList<>();
-    for (String g : eks.listNodegroups(b -> b.clusterName(cluster)).nodegroups()) {
+    for (String g : eks.get().listNodegroups(b -> b.clusterName(cluster)).nodegroups()) {
       Nodegroup ng =
-          eks.describeNodegroup(b -> b.clusterName(cluster).nodegroupName(g)).nodegroup();
+          eks.get().describeNodegroup(b -> b.clusterName(cluster).nodegroupName(g)).nodegroup();
       String role = ng.labels().get(NodeGroups.LABEL);
       boolean compute = NodeGroups.CPU.equals(role) || NodeGroups.GPU.equals(role);
       NodegroupScalingConfig s = ng.scalingConfig();
       if (compute && (s.minSize() > 0 || s.desiredSize() > 0)) {
-        eks.updateNodegroupConfig(
-            b ->
-                b.clusterName(cluster)
-                    .nodegroupName(g)
-                    .scalingConfig(c -> c.minSize(0).desiredSize(0).maxSize(s.maxSize())));
+        eks.get()
+            .updateNodegroupConfig(
+                b ->
+                    b.clusterName(cluster)
+                        .nodegroupName(g)
+                        .scalingConfig(c -> c.minSize(0).desiredSize(0).maxSize(s.maxSize())));
         scaled.add(role);
       }
     }

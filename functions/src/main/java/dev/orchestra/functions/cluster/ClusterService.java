@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.AvailabilityZone;
@@ -47,9 +48,9 @@ public final class ClusterService {
   static final Set<String> EKS_UNSUPPORTED_ZONE_IDS = Set.of("use1-az3", "usw1-az2", "cac1-az3");
 
   private final ClusterStore store;
-  private final EksClient eks;
+  private final Supplier<EksClient> eks;
   private final ClusterIam iam;
-  private final Ec2Client ec2;
+  private final Supplier<Ec2Client> ec2;
   private final Function<String, KubernetesClient> kubernetes;
   private final Settings settings;
   private ClusterIdle idle;
@@ -85,6 +86,17 @@ public final class ClusterService {
       EksClient eks,
       ClusterIam iam,
       Ec2Client ec2,
+      Function<String, KubernetesClient> kubernetes,
+      Settings settings) {
+    this(store, () -> eks, iam, () -> ec2, kubernetes, settings);
+  }
+
+  /** With the EKS and EC2 clients built on first use (each step builds only what it calls). */
+  public ClusterService(
+      ClusterStore store,
+      Supplier<EksClient> eks,
+      ClusterIam iam,
+      Supplier<Ec2Client> ec2,
       Function<String, KubernetesClient> kubernetes,
       Settings settings) {
     this.store = store;
@@ -200,29 +212,31 @@ public final class ClusterService {
     List<String> subnets = settings.subnetIds().isEmpty() ? defaultSubnets() : settings.subnetIds();
     String roleArn = iam.role(ClusterNames.clusterRole(name)).arn();
     try {
-      eks.createCluster(
-          b ->
-              b.name(name)
-                  .version(config.effectiveKubernetesVersion())
-                  .roleArn(roleArn)
-                  .resourcesVpcConfig(v -> v.subnetIds(subnets))
-                  .accessConfig(
-                      a ->
-                          a.authenticationMode(AuthenticationMode.API)
-                              .bootstrapClusterCreatorAdminPermissions(false))
-                  .tags(ClusterNames.ownershipTags(name, config.tags()))
-                  .clientRequestToken(token(exec, name)));
+      eks.get()
+          .createCluster(
+              b ->
+                  b.name(name)
+                      .version(config.effectiveKubernetesVersion())
+                      .roleArn(roleArn)
+                      .resourcesVpcConfig(v -> v.subnetIds(subnets))
+                      .accessConfig(
+                          a ->
+                              a.authenticationMode(AuthenticationMode.API)
+                                  .bootstrapClusterCreatorAdminPermissions(false))
+                      .tags(ClusterNames.ownershipTags(name, config.tags()))
+                      .clientRequestToken(token(exec, name)));
       store.markCreated(name, "cluster", exec);
     } catch (ResourceInUseException exists) {
       // made by an earlier attempt or an earlier create: describe and continue
     }
-    return Map.of("status", eks.describeCluster(b -> b.name(name)).cluster().statusAsString());
+    return Map.of(
+        "status", eks.get().describeCluster(b -> b.name(name)).cluster().statusAsString());
   }
 
   /** DescribeCluster for the polling loop: CREATING, ACTIVE, FAILED, or GONE. */
   public Map<String, Object> clusterStatus(String name) {
     try {
-      Cluster c = eks.describeCluster(b -> b.name(name)).cluster();
+      Cluster c = eks.get().describeCluster(b -> b.name(name)).cluster();
       if ("FAILED".equals(c.statusAsString())) {
         throw new ClusterStepFailedException("EKS reports cluster " + name + " FAILED");
       }
@@ -246,36 +260,39 @@ public final class ClusterService {
     }
     for (String principal : admins) {
       accessEntry(name, principal, exec);
-      eks.associateAccessPolicy(
-          b ->
-              b.clusterName(name)
-                  .principalArn(principal)
-                  .policyArn(ClusterNames.CLUSTER_ADMIN_POLICY)
-                  .accessScope(s -> s.type(AccessScopeType.CLUSTER)));
+      eks.get()
+          .associateAccessPolicy(
+              b ->
+                  b.clusterName(name)
+                      .principalArn(principal)
+                      .policyArn(ClusterNames.CLUSTER_ADMIN_POLICY)
+                      .accessScope(s -> s.type(AccessScopeType.CLUSTER)));
     }
     if (settings.dispatcherRoleArn() != null) {
       accessEntry(name, settings.dispatcherRoleArn(), exec);
-      eks.associateAccessPolicy(
-          b ->
-              b.clusterName(name)
-                  .principalArn(settings.dispatcherRoleArn())
-                  .policyArn(ClusterNames.EDIT_POLICY)
-                  .accessScope(
-                      s ->
-                          s.type(AccessScopeType.NAMESPACE)
-                              .namespaces(ClusterNames.RUNS_NAMESPACE)));
+      eks.get()
+          .associateAccessPolicy(
+              b ->
+                  b.clusterName(name)
+                      .principalArn(settings.dispatcherRoleArn())
+                      .policyArn(ClusterNames.EDIT_POLICY)
+                      .accessScope(
+                          s ->
+                              s.type(AccessScopeType.NAMESPACE)
+                                  .namespaces(ClusterNames.RUNS_NAMESPACE)));
     }
     return Map.of("entries", admins.size() + (settings.dispatcherRoleArn() == null ? 0 : 1));
   }
 
   private void accessEntry(String name, String principal, String exec) {
     try {
-      eks.createAccessEntry(
-          b ->
-              b.clusterName(name)
-                  .principalArn(principal)
-                  .type("STANDARD")
-                  .tags(ClusterNames.ownershipTags(name, config(name).tags())));
+      eks.get()
+          .createAccessEntry(
+              b ->
+                  b.clusterName(name)
+                      .principalArn(principal)
+                      .type("STANDARD")
+                      .tags(ClusterNames.ownershipTags(name, config(name).tags())));
       store.markCreated(name, "access:" + principal, exec);
     } catch (ResourceInUseException exists) {
       // there already
@@ -286,8 +303,9 @@ public final class ClusterService {
   public Map<String, Object> createAddons(String name, String exec) {
     Map<String, String> tags = ClusterNames.ownershipTags(name, config(name).tags());
     try {
-      eks.createAddon(
-          b -> b.clusterName(name).addonName(ClusterNames.POD_IDENTITY_ADDON).tags(tags));
+      eks.get()
+          .createAddon(
+              b -> b.clusterName(name).addonName(ClusterNames.POD_IDENTITY_ADDON).tags(tags));
       store.markCreated(name, "addon:" + ClusterNames.POD_IDENTITY_ADDON, exec);
     } catch (ResourceInUseException exists) {
       // there already
@@ -312,7 +330,8 @@ public final class ClusterService {
   private void association(
       String name, String ns, String sa, String role, Map<String, String> tags, String exec) {
     boolean exists =
-        !eks.listPodIdentityAssociations(b -> b.clusterName(name).namespace(ns).serviceAccount(sa))
+        !eks.get()
+            .listPodIdentityAssociations(b -> b.clusterName(name).namespace(ns).serviceAccount(sa))
             .associations()
             .isEmpty();
     if (exists) {
@@ -320,8 +339,10 @@ public final class ClusterService {
     }
     try {
       String roleArn = iam.role(role).arn();
-      eks.createPodIdentityAssociation(
-          b -> b.clusterName(name).namespace(ns).serviceAccount(sa).roleArn(roleArn).tags(tags));
+      eks.get()
+          .createPodIdentityAssociation(
+              b ->
+                  b.clusterName(name).namespace(ns).serviceAccount(sa).roleArn(roleArn).tags(tags));
       store.markCreated(name, "podidentity:" + ns + "/" + sa, exec);
     } catch (ResourceInUseException raced) {
       // another attempt made it
@@ -331,7 +352,7 @@ public final class ClusterService {
   /** CreateNodegroups: system, cpu and gpu as the file says. */
   public Map<String, Object> createNodegroups(String name, String exec) {
     ClusterConfig config = config(name);
-    Cluster cluster = eks.describeCluster(b -> b.name(name)).cluster();
+    Cluster cluster = eks.get().describeCluster(b -> b.name(name)).cluster();
     String nodeRole = iam.role(ClusterNames.nodeRole(name)).arn();
     List<String> names = new ArrayList<>();
     for (NodeGroupPlan plan : NodeGroupPlanner.plan(config)) {
@@ -344,38 +365,39 @@ public final class ClusterService {
   void createNodegroup(
       String name, NodeGroupPlan plan, List<String> subnets, String nodeRole, String exec) {
     try {
-      eks.createNodegroup(
-          b -> {
-            b.clusterName(name)
-                .nodegroupName(plan.name())
-                .scalingConfig(
-                    NodegroupScalingConfig.builder()
-                        .minSize(plan.minSize())
-                        .maxSize(plan.maxSize())
-                        .desiredSize(plan.desiredSize())
-                        .build())
-                .instanceTypes(plan.instanceType())
-                .amiType(plan.amiType())
-                .capacityType(plan.capacityType())
-                .subnets(subnets)
-                .nodeRole(nodeRole)
-                .labels(plan.labels())
-                .taints(
-                    plan.taints().stream()
-                        .map(
-                            t ->
-                                Taint.builder()
-                                    .key(t.key())
-                                    .value(t.value())
-                                    .effect(TaintEffect.fromValue(t.effect()))
-                                    .build())
-                        .toList())
-                .tags(plan.tags())
-                .clientRequestToken(token(exec, plan.name()));
-            if (plan.diskSize() != null) {
-              b.diskSize(plan.diskSize());
-            }
-          });
+      eks.get()
+          .createNodegroup(
+              b -> {
+                b.clusterName(name)
+                    .nodegroupName(plan.name())
+                    .scalingConfig(
+                        NodegroupScalingConfig.builder()
+                            .minSize(plan.minSize())
+                            .maxSize(plan.maxSize())
+                            .desiredSize(plan.desiredSize())
+                            .build())
+                    .instanceTypes(plan.instanceType())
+                    .amiType(plan.amiType())
+                    .capacityType(plan.capacityType())
+                    .subnets(subnets)
+                    .nodeRole(nodeRole)
+                    .labels(plan.labels())
+                    .taints(
+                        plan.taints().stream()
+                            .map(
+                                t ->
+                                    Taint.builder()
+                                        .key(t.key())
+                                        .value(t.value())
+                                        .effect(TaintEffect.fromValue(t.effect()))
+                                        .build())
+                            .toList())
+                    .tags(plan.tags())
+                    .clientRequestToken(token(exec, plan.name()));
+                if (plan.diskSize() != null) {
+                  b.diskSize(plan.diskSize());
+                }
+              });
       store.markCreated(name, "nodegroup:" + plan.name(), exec);
     } catch (ResourceInUseException exists) {
       // there already
@@ -392,7 +414,7 @@ public final class ClusterService {
     for (String g : groups) {
       Nodegroup ng;
       try {
-        ng = eks.describeNodegroup(b -> b.clusterName(name).nodegroupName(g)).nodegroup();
+        ng = eks.get().describeNodegroup(b -> b.clusterName(name).nodegroupName(g)).nodegroup();
       } catch (ResourceNotFoundException gone) {
         continue;
       }
@@ -509,14 +531,16 @@ public final class ClusterService {
       case SCALE_NODE_GROUP -> {
         if (phase.equals(START)) {
           Nodegroup ng =
-              eks.describeNodegroup(b -> b.clusterName(name).nodegroupName(a.oldName()))
+              eks.get()
+                  .describeNodegroup(b -> b.clusterName(name).nodegroupName(a.oldName()))
                   .nodegroup();
           int desired =
               Math.max(
                   a.nodeGroup().minSize(),
                   Math.min(a.nodeGroup().maxSize(), ng.scalingConfig().desiredSize()));
           String id =
-              eks.updateNodegroupConfig(
+              eks.get()
+                  .updateNodegroupConfig(
                       b ->
                           b.clusterName(name)
                               .nodegroupName(a.oldName())
@@ -532,7 +556,8 @@ public final class ClusterService {
           return WAIT_UPDATE;
         }
         var update =
-            eks.describeUpdate(b -> b.name(name).nodegroupName(a.oldName()).updateId(updateId))
+            eks.get()
+                .describeUpdate(b -> b.name(name).nodegroupName(a.oldName()).updateId(updateId))
                 .update();
         switch (update.statusAsString()) {
           case "Successful" -> {
@@ -553,7 +578,7 @@ public final class ClusterService {
       }
       case ADD_NODE_GROUP, REPLACE_NODE_GROUP -> {
         if (phase.equals(START)) {
-          Cluster cluster = eks.describeCluster(b -> b.name(name)).cluster();
+          Cluster cluster = eks.get().describeCluster(b -> b.name(name)).cluster();
           String nodeRole = iam.role(ClusterNames.nodeRole(name)).arn();
           createNodegroup(
               name, a.nodeGroup(), cluster.resourcesVpcConfig().subnetIds(), nodeRole, "update");
@@ -562,7 +587,8 @@ public final class ClusterService {
         }
         if (phase.equals(WAIT_NEW)) {
           Nodegroup ng =
-              eks.describeNodegroup(b -> b.clusterName(name).nodegroupName(a.nodeGroup().name()))
+              eks.get()
+                  .describeNodegroup(b -> b.clusterName(name).nodegroupName(a.nodeGroup().name()))
                   .nodegroup();
           if (ng.statusAsString().equals("CREATE_FAILED")) {
             throw new ClusterStepFailedException(
@@ -591,19 +617,20 @@ public final class ClusterService {
       }
       case UPDATE_TAGS -> {
         List<String> arns = new ArrayList<>();
-        arns.add(eks.describeCluster(b -> b.name(name)).cluster().arn());
+        arns.add(eks.get().describeCluster(b -> b.name(name)).cluster().arn());
         for (String g : listNodegroups(name)) {
           arns.add(
-              eks.describeNodegroup(b -> b.clusterName(name).nodegroupName(g))
+              eks.get()
+                  .describeNodegroup(b -> b.clusterName(name).nodegroupName(g))
                   .nodegroup()
                   .nodegroupArn());
         }
         for (String arn : arns) {
           if (!a.tags().isEmpty()) {
-            eks.tagResource(b -> b.resourceArn(arn).tags(a.tags()));
+            eks.get().tagResource(b -> b.resourceArn(arn).tags(a.tags()));
           }
           if (!a.removeTagKeys().isEmpty()) {
-            eks.untagResource(b -> b.resourceArn(arn).tagKeys(a.removeTagKeys()));
+            eks.get().untagResource(b -> b.resourceArn(arn).tagKeys(a.removeTagKeys()));
           }
         }
         return next(name, planJson, index);
@@ -619,11 +646,11 @@ public final class ClusterService {
       case UPGRADE_VERSION -> {
         if (phase.equals(START)) {
           String id =
-              eks.updateClusterVersion(b -> b.name(name).version(a.version())).update().id();
+              eks.get().updateClusterVersion(b -> b.name(name).version(a.version())).update().id();
           store.setUpdateState(name, planJson, index, WAIT_UPDATE, id);
           return WAIT_UPDATE;
         }
-        var update = eks.describeUpdate(b -> b.name(name).updateId(updateId)).update();
+        var update = eks.get().describeUpdate(b -> b.name(name).updateId(updateId)).update();
         if (update.statusAsString().equals("Successful")) {
           return next(name, planJson, index);
         }
@@ -654,7 +681,7 @@ public final class ClusterService {
 
   private boolean gone(String name, String group) {
     try {
-      eks.describeNodegroup(b -> b.clusterName(name).nodegroupName(group));
+      eks.get().describeNodegroup(b -> b.clusterName(name).nodegroupName(group));
       return false;
     } catch (ResourceNotFoundException e) {
       return true;
@@ -709,7 +736,7 @@ public final class ClusterService {
     }
     for (String addon : createdBy(name, exec, "addon:")) {
       try {
-        eks.deleteAddon(b -> b.clusterName(name).addonName(addon));
+        eks.get().deleteAddon(b -> b.clusterName(name).addonName(addon));
       } catch (ResourceNotFoundException gone) {
         // done
       }
@@ -717,7 +744,7 @@ public final class ClusterService {
     }
     for (String principal : createdBy(name, exec, "access:")) {
       try {
-        eks.deleteAccessEntry(b -> b.clusterName(name).principalArn(principal));
+        eks.get().deleteAccessEntry(b -> b.clusterName(name).principalArn(principal));
       } catch (ResourceNotFoundException gone) {
         // done
       }
@@ -776,7 +803,7 @@ public final class ClusterService {
     }
     try {
       List<String> out = new ArrayList<>();
-      eks.listNodegroupsPaginator(b -> b.clusterName(name)).nodegroups().forEach(out::add);
+      eks.get().listNodegroupsPaginator(b -> b.clusterName(name)).nodegroups().forEach(out::add);
       return out;
     } catch (ResourceNotFoundException gone) {
       return List.of();
@@ -785,7 +812,7 @@ public final class ClusterService {
 
   void deleteNodegroup(String name, String group) {
     try {
-      eks.deleteNodegroup(b -> b.clusterName(name).nodegroupName(group));
+      eks.get().deleteNodegroup(b -> b.clusterName(name).nodegroupName(group));
     } catch (ResourceNotFoundException gone) {
       // done
     } catch (ResourceInUseException deleting) {
@@ -795,7 +822,7 @@ public final class ClusterService {
 
   void deleteCluster(String name) {
     try {
-      eks.deleteCluster(b -> b.name(name));
+      eks.get().deleteCluster(b -> b.name(name));
     } catch (ResourceNotFoundException gone) {
       // done
     }
@@ -803,7 +830,7 @@ public final class ClusterService {
 
   boolean clusterExists(String name) {
     try {
-      eks.describeCluster(b -> b.name(name));
+      eks.get().describeCluster(b -> b.name(name));
       return true;
     } catch (ResourceNotFoundException gone) {
       return false;
@@ -812,12 +839,14 @@ public final class ClusterService {
 
   void deleteAssociation(String name, String ns, String sa) {
     try {
-      eks.listPodIdentityAssociations(b -> b.clusterName(name).namespace(ns).serviceAccount(sa))
+      eks.get()
+          .listPodIdentityAssociations(b -> b.clusterName(name).namespace(ns).serviceAccount(sa))
           .associations()
           .forEach(
               a ->
-                  eks.deletePodIdentityAssociation(
-                      b -> b.clusterName(name).associationId(a.associationId())));
+                  eks.get()
+                      .deletePodIdentityAssociation(
+                          b -> b.clusterName(name).associationId(a.associationId())));
     } catch (ResourceNotFoundException gone) {
       // done
     }
@@ -839,12 +868,13 @@ public final class ClusterService {
   /** The default VPC's default subnets in availability zones EKS supports. */
   List<String> defaultSubnets() {
     Set<String> zones =
-        ec2.describeAvailabilityZones().availabilityZones().stream()
+        ec2.get().describeAvailabilityZones().availabilityZones().stream()
             .filter(z -> !EKS_UNSUPPORTED_ZONE_IDS.contains(z.zoneId()))
             .map(AvailabilityZone::zoneName)
             .collect(Collectors.toSet());
     String vpc =
         ec2
+            .get()
             .describeVpcs(
                 b -> b.filters(Filter.builder().name("is-default").values("true").build()))
             .vpcs()
@@ -858,6 +888,7 @@ public final class ClusterService {
             .vpcId();
     List<String> subnets =
         ec2
+            .get()
             .describeSubnets(b -> b.filters(Filter.builder().name("vpc-id").values(vpc).build()))
             .subnets()
             .stream()

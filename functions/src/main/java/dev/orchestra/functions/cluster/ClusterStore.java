@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -25,10 +26,15 @@ import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 public final class ClusterStore {
   static final String KEY = "name";
 
-  private final DynamoDbClient dynamo;
+  private final Supplier<DynamoDbClient> dynamo;
   private final String table;
 
   public ClusterStore(DynamoDbClient dynamo, String table) {
+    this(() -> dynamo, table);
+  }
+
+  /** With the client built on first use (a step that reads no record builds none). */
+  public ClusterStore(Supplier<DynamoDbClient> dynamo, String table) {
     this.dynamo = dynamo;
     this.table = table;
   }
@@ -65,27 +71,30 @@ public final class ClusterStore {
     values.put(":t", s(Instant.now().toString()));
     values.put(":empty", AttributeValue.fromM(Map.of()));
     values.put(":nohistory", AttributeValue.fromL(List.of()));
-    dynamo.updateItem(
-        b ->
-            b.tableName(table)
-                .key(key(name))
-                .updateExpression(
-                    "SET #s = :s, configYaml = :y, version = :v, execution = :e, updatedAt = :t,"
-                        + " #c = if_not_exists(#c, :empty), history = if_not_exists(history,"
-                        + " :nohistory) REMOVE reason")
-                .expressionAttributeNames(names)
-                .expressionAttributeValues(values));
+    dynamo
+        .get()
+        .updateItem(
+            b ->
+                b.tableName(table)
+                    .key(key(name))
+                    .updateExpression(
+                        "SET #s = :s, configYaml = :y, version = :v, execution = :e, updatedAt = :t,"
+                            + " #c = if_not_exists(#c, :empty), history = if_not_exists(history,"
+                            + " :nohistory) REMOVE reason")
+                    .expressionAttributeNames(names)
+                    .expressionAttributeValues(values));
   }
 
   public Optional<ClusterRecord> get(String name) {
     Map<String, AttributeValue> item =
-        dynamo.getItem(b -> b.tableName(table).key(key(name)).consistentRead(true)).item();
+        dynamo.get().getItem(b -> b.tableName(table).key(key(name)).consistentRead(true)).item();
     return item == null || item.isEmpty() ? Optional.empty() : Optional.of(decode(item));
   }
 
   public List<ClusterRecord> list() {
     List<ClusterRecord> out = new ArrayList<>();
     dynamo
+        .get()
         .scanPaginator(b -> b.tableName(table).consistentRead(true))
         .items()
         .forEach(i -> out.add(decode(i)));
@@ -96,14 +105,16 @@ public final class ClusterStore {
   /** Records that {@code exec} created {@code resource}, unless someone is already recorded. */
   public void markCreated(String name, String resource, String exec) {
     try {
-      dynamo.updateItem(
-          b ->
-              b.tableName(table)
-                  .key(key(name))
-                  .updateExpression("SET #c.#r = :e")
-                  .conditionExpression("attribute_not_exists(#c.#r)")
-                  .expressionAttributeNames(Map.of("#c", "created", "#r", resource))
-                  .expressionAttributeValues(Map.of(":e", s(exec))));
+      dynamo
+          .get()
+          .updateItem(
+              b ->
+                  b.tableName(table)
+                      .key(key(name))
+                      .updateExpression("SET #c.#r = :e")
+                      .conditionExpression("attribute_not_exists(#c.#r)")
+                      .expressionAttributeNames(Map.of("#c", "created", "#r", resource))
+                      .expressionAttributeValues(Map.of(":e", s(exec))));
     } catch (ConditionalCheckFailedException alreadyRecorded) {
       // the first creator stays recorded
     }
@@ -111,12 +122,14 @@ public final class ClusterStore {
 
   /** Forgets a resource that is gone. */
   public void forgetCreated(String name, String resource) {
-    dynamo.updateItem(
-        b ->
-            b.tableName(table)
-                .key(key(name))
-                .updateExpression("REMOVE #c.#r")
-                .expressionAttributeNames(Map.of("#c", "created", "#r", resource)));
+    dynamo
+        .get()
+        .updateItem(
+            b ->
+                b.tableName(table)
+                    .key(key(name))
+                    .updateExpression("REMOVE #c.#r")
+                    .expressionAttributeNames(Map.of("#c", "created", "#r", resource)));
   }
 
   public void setStatus(String name, String status, String reason) {
@@ -131,25 +144,34 @@ public final class ClusterStore {
       expr += " REMOVE reason";
     }
     String update = expr;
-    dynamo.updateItem(
-        b ->
-            b.tableName(table)
-                .key(key(name))
-                .updateExpression(update)
-                .expressionAttributeNames(Map.of("#s", "status"))
-                .expressionAttributeValues(values));
+    dynamo
+        .get()
+        .updateItem(
+            b ->
+                b.tableName(table)
+                    .key(key(name))
+                    .updateExpression(update)
+                    .expressionAttributeNames(Map.of("#s", "status"))
+                    .expressionAttributeValues(values));
   }
 
   /** Stores the file an update applied. */
   public void setConfig(String name, String configYaml, String version) {
-    dynamo.updateItem(
-        b ->
-            b.tableName(table)
-                .key(key(name))
-                .updateExpression("SET configYaml = :y, version = :v, updatedAt = :t")
-                .expressionAttributeValues(
-                    Map.of(
-                        ":y", s(configYaml), ":v", s(version), ":t", s(Instant.now().toString()))));
+    dynamo
+        .get()
+        .updateItem(
+            b ->
+                b.tableName(table)
+                    .key(key(name))
+                    .updateExpression("SET configYaml = :y, version = :v, updatedAt = :t")
+                    .expressionAttributeValues(
+                        Map.of(
+                            ":y",
+                            s(configYaml),
+                            ":v",
+                            s(version),
+                            ":t",
+                            s(Instant.now().toString()))));
   }
 
   /** The update in progress: its plan (JSON), the action index, the phase, the EKS update id. */
@@ -160,19 +182,21 @@ public final class ClusterStore {
     values.put(":i", AttributeValue.fromN(Integer.toString(index)));
     values.put(":ph", s(phase));
     values.put(":u", s(updateId));
-    dynamo.updateItem(
-        b ->
-            b.tableName(table)
-                .key(key(name))
-                .updateExpression(
-                    "SET updatePlan = :p, updateIndex = :i, updatePhase = :ph, updateId = :u")
-                .expressionAttributeValues(values));
+    dynamo
+        .get()
+        .updateItem(
+            b ->
+                b.tableName(table)
+                    .key(key(name))
+                    .updateExpression(
+                        "SET updatePlan = :p, updateIndex = :i, updatePhase = :ph, updateId = :u")
+                    .expressionAttributeValues(values));
   }
 
   /** The update state: plan JSON, index, phase, update id; empty strings when none. */
   public UpdateState updateState(String name) {
     Map<String, AttributeValue> item =
-        dynamo.getItem(b -> b.tableName(table).key(key(name)).consistentRead(true)).item();
+        dynamo.get().getItem(b -> b.tableName(table).key(key(name)).consistentRead(true)).item();
     if (item == null || !item.containsKey("updatePlan")) {
       return new UpdateState("", 0, "", "");
     }
@@ -188,36 +212,40 @@ public final class ClusterStore {
 
   /** When the runs namespace last had work (the idle check's clock). */
   public void setLastBusy(String name, Instant at) {
-    dynamo.updateItem(
-        b ->
-            b.tableName(table)
-                .key(key(name))
-                .updateExpression("SET lastBusyAt = :t")
-                .expressionAttributeValues(Map.of(":t", s(at.toString()))));
+    dynamo
+        .get()
+        .updateItem(
+            b ->
+                b.tableName(table)
+                    .key(key(name))
+                    .updateExpression("SET lastBusyAt = :t")
+                    .expressionAttributeValues(Map.of(":t", s(at.toString()))));
   }
 
   public Optional<Instant> lastBusy(String name) {
     Map<String, AttributeValue> item =
-        dynamo.getItem(b -> b.tableName(table).key(key(name)).consistentRead(true)).item();
+        dynamo.get().getItem(b -> b.tableName(table).key(key(name)).consistentRead(true)).item();
     return Optional.ofNullable(item == null ? null : str(item, "lastBusyAt")).map(Instant::parse);
   }
 
   public void appendHistory(String name, String entry) {
-    dynamo.updateItem(
-        b ->
-            b.tableName(table)
-                .key(key(name))
-                .updateExpression(
-                    "SET history = list_append(if_not_exists(history, :none), :e), updatedAt = :t")
-                .expressionAttributeValues(
-                    Map.of(
-                        ":none", AttributeValue.fromL(List.of()),
-                        ":e", AttributeValue.fromL(List.of(s(Instant.now() + " " + entry))),
-                        ":t", s(Instant.now().toString()))));
+    dynamo
+        .get()
+        .updateItem(
+            b ->
+                b.tableName(table)
+                    .key(key(name))
+                    .updateExpression(
+                        "SET history = list_append(if_not_exists(history, :none), :e), updatedAt = :t")
+                    .expressionAttributeValues(
+                        Map.of(
+                            ":none", AttributeValue.fromL(List.of()),
+                            ":e", AttributeValue.fromL(List.of(s(Instant.now() + " " + entry))),
+                            ":t", s(Instant.now().toString()))));
   }
 
   public void delete(String name) {
-    dynamo.deleteItem(b -> b.tableName(table).key(key(name)));
+    dynamo.get().deleteItem(b -> b.tableName(table).key(key(name)));
   }
 
   private static Map<String, AttributeValue> key(String name) {

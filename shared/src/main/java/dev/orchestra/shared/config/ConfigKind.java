@@ -3,11 +3,12 @@ package dev.orchestra.shared.config;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Locale;
 
-/** The three files users write. */
+/** The files users write: SigOpt's three, and Orchestra's pool.yml. */
 public enum ConfigKind {
   CLUSTER,
   RUN,
-  EXPERIMENT;
+  EXPERIMENT,
+  POOL;
 
   public String yamlName() {
     return name().toLowerCase(Locale.ROOT);
@@ -24,11 +25,14 @@ public enum ConfigKind {
   }
 
   /**
-   * The kind a document's fields reveal: {@code cluster_name} is a cluster, {@code metrics} or
-   * {@code parameters} an experiment, {@code run} (with nothing of the others) a run; null when
-   * nothing tells.
+   * The kind a document's fields reveal: {@code pool_name} is a pool, {@code cluster_name} a
+   * cluster, {@code metrics} or {@code parameters} an experiment, {@code run} (with nothing of the
+   * others) a run; null when nothing tells.
    */
   public static ConfigKind infer(ObjectNode root) {
+    if (root.has("pool_name")) {
+      return POOL;
+    }
     if (root.has("cluster_name")) {
       return CLUSTER;
     }
@@ -43,6 +47,9 @@ public enum ConfigKind {
     }
     if (root.has("budget") || root.has("parallel_bandwidth")) {
       return EXPERIMENT;
+    }
+    if (root.has("instance_types") || root.has("max_instances") || root.has("ami_discovery")) {
+      return POOL;
     }
     return null;
   }

@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.function.BiFunction;
 
 /**
- * The entry point for reading cluster.yml, run.yml and experiment.yml: text in, a validated model
- * or every finding out. Never throws for anything in the text.
+ * The entry point for reading cluster.yml, run.yml, experiment.yml and pool.yml: text in, a
+ * validated model or every finding out. Never throws for anything in the text.
  */
 public final class ConfigParser {
   private ConfigParser() {}
@@ -24,6 +24,10 @@ public final class ConfigParser {
     return parse(fileName, text, ExperimentValidator::validate);
   }
 
+  public static Parsed<PoolConfig> parsePool(String fileName, String text) {
+    return parse(fileName, text, PoolValidator::validate);
+  }
+
   /** Parses as {@code kind}, or, when kind is null, as the kind the content reveals. */
   public static Parsed<?> parse(ConfigKind kind, String fileName, String text) {
     YamlLoader.Loaded loaded = YamlLoader.load(fileName, text);
@@ -38,14 +42,15 @@ public final class ConfigParser {
               new Finding(
                   fileName,
                   "",
-                  "cannot tell whether this is a cluster.yml, run.yml or experiment.yml"
-                      + " (no cluster_name, metrics, parameters or run field)",
-                  "pass --kind cluster, --kind run or --kind experiment")));
+                  "cannot tell whether this is a cluster.yml, run.yml, experiment.yml or pool.yml"
+                      + " (no cluster_name, metrics, parameters, run or pool_name field)",
+                  "pass --kind cluster, --kind run, --kind experiment or --kind pool")));
     }
     return switch (k) {
       case CLUSTER -> validate(fileName, loaded.root(), ClusterValidator::validate);
       case RUN -> validate(fileName, loaded.root(), RunValidator::validate);
       case EXPERIMENT -> validate(fileName, loaded.root(), ExperimentValidator::validate);
+      case POOL -> validate(fileName, loaded.root(), PoolValidator::validate);
     };
   }
 

@@ -202,11 +202,17 @@ public final class KubernetesJobFactory {
         .build();
   }
 
-  private Container trainingContainer(Workload workload) {
-    List<EnvVar> env = new ArrayList<>();
-    env.add(env(RunContract.EXPERIMENT_ID, workload.experimentId()));
-    env.add(env(RunContract.RUN_ID, workload.runId()));
-    env.add(env(RunContract.ASSIGNMENTS, assignmentsJson(workload)));
+  /**
+   * The run contract's environment of the training process, in order: experiment and run ids, the
+   * assignments as JSON, one {@code ORCHESTRA_PARAM_<NAME>} per parameter, and the metrics file
+   * (under {@code dir}, the folder shared with the carrier). The same for a Kubernetes Job and a
+   * pool agent's container; the nonce is never part of it.
+   */
+  public static Map<String, String> trainingEnvironment(Workload workload, String dir) {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put(RunContract.EXPERIMENT_ID, workload.experimentId());
+    env.put(RunContract.RUN_ID, workload.runId());
+    env.put(RunContract.ASSIGNMENTS, assignmentsJson(workload));
     Map<String, String> seen = new TreeMap<>();
     for (Map.Entry<String, Object> assignment : new TreeMap<>(workload.assignments()).entrySet()) {
       String name = RunContract.paramEnvName(assignment.getKey());
@@ -221,9 +227,15 @@ public final class KubernetesJobFactory {
                 + name
                 + "; rename one in experiment.yml");
       }
-      env.add(env(name, paramValue(assignment.getValue())));
+      env.put(name, paramValue(assignment.getValue()));
     }
-    env.add(env(RunContract.METRICS_FILE, METRICS_FILE));
+    env.put(RunContract.METRICS_FILE, dir + "/metrics.json");
+    return env;
+  }
+
+  private Container trainingContainer(Workload workload) {
+    List<EnvVar> env = new ArrayList<>();
+    trainingEnvironment(workload, SHARED_DIR).forEach((k, v) -> env.add(env(k, v)));
     if (workload.credentialsSecret() != null) {
       env.add(secretEnv(SECRET_ACCESS_KEY_ID, workload.credentialsSecret()));
       env.add(secretEnv(SECRET_SECRET_ACCESS_KEY, workload.credentialsSecret()));

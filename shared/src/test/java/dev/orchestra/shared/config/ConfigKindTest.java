@@ -20,6 +20,8 @@ class ConfigKindTest {
         arguments("run: python x.py\n", ConfigKind.RUN),
         arguments("image: x\nresources: {}\n", ConfigKind.RUN),
         arguments("budget: 3\n", ConfigKind.EXPERIMENT),
+        arguments("pool_name: p\n", ConfigKind.POOL),
+        arguments("instance_types: [g5.xlarge]\nmax_instances: 2\n", ConfigKind.POOL),
         arguments("hello: world\n", null));
   }
 
@@ -35,7 +37,9 @@ class ConfigKindTest {
     assertThat(p.findings())
         .singleElement()
         .satisfies(
-            f -> assertThat(f.fix()).contains("--kind cluster, --kind run or --kind experiment"));
+            f ->
+                assertThat(f.fix())
+                    .contains("--kind cluster, --kind run, --kind experiment or --kind pool"));
   }
 
   @Test
@@ -45,10 +49,11 @@ class ConfigKindTest {
   }
 
   @Test
-  void fromName_acceptsTheThreeNames() {
+  void fromName_acceptsTheFourNames() {
     assertThat(ConfigKind.fromName("cluster")).isEqualTo(ConfigKind.CLUSTER);
     assertThat(ConfigKind.fromName("RUN")).isEqualTo(ConfigKind.RUN);
     assertThat(ConfigKind.fromName("experiment")).isEqualTo(ConfigKind.EXPERIMENT);
-    assertThat(ConfigKind.fromName("pool")).isNull();
+    assertThat(ConfigKind.fromName("pool")).isEqualTo(ConfigKind.POOL);
+    assertThat(ConfigKind.fromName("pools")).isNull();
   }
 }
