@@ -98,7 +98,9 @@ public final class LocalCommand implements Runnable {
   static final class Status implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--json", description = "One JSON document: aws_endpoint, region, pids, ports.")
+    @Option(
+        names = "--json",
+        description = "One JSON document: aws_endpoint, api_endpoint, region, pids, ports.")
     boolean json;
 
     @Override
@@ -126,6 +128,9 @@ public final class LocalCommand implements Runnable {
         out.println(
             "  runtime JVM:  pid " + s.runtimePid() + (status.runtimeAlive() ? "" : " (dead)"));
         out.println("  kubernetes:   " + s.kubernetesEndpoint());
+        if (s.apiEndpoint() != null) {
+          out.println("  api endpoint: " + s.apiEndpoint() + " (loopback, unsigned)");
+        }
       }
       out.flush();
       return status.running() ? 0 : 1;
@@ -144,6 +149,7 @@ public final class LocalCommand implements Runnable {
       doc.put("moto_port", s.motoPort());
       doc.put("router_port", s.routerPort());
       doc.put("kubernetes_endpoint", s.kubernetesEndpoint());
+      doc.put("api_endpoint", s.apiEndpoint());
       doc.put("moto_alive", status.motoAlive());
       doc.put("runtime_alive", status.runtimeAlive());
       doc.put("time_scale", s.timeScale());

@@ -1,6 +1,7 @@
 package dev.orchestra.functions;
 
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import dev.orchestra.functions.api.ApiHandler;
 import dev.orchestra.functions.cluster.ClusterStepHandler;
 import dev.orchestra.functions.experiment.FinalizeHandler;
 import dev.orchestra.functions.experiment.PrepareHandler;
@@ -33,6 +34,9 @@ public final class FunctionCatalog {
   public static final String RECORD_FAILURE = "orchestra-record-failure";
   public static final String RESULTS = "orchestra-results";
 
+  /** The REST API: Micronaut controllers behind API Gateway's proxy integration. */
+  public static final String API = "orchestra-api";
+
   /** The cluster state machines' functions: {@code orchestra-cluster-<step>}, one per step. */
   public static String clusterFunction(ClusterStepHandler.Step step) {
     return "orchestra-cluster-" + step.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
@@ -64,7 +68,8 @@ public final class FunctionCatalog {
           new Entry(DISPATCH, c -> new DispatchHandler(new LoopContext(c))),
           new Entry(RECORD, c -> new RecordHandler(new LoopContext(c))),
           new Entry(RECORD_FAILURE, c -> new RecordFailureHandler(new LoopContext(c))),
-          new Entry(RESULTS, c -> new SqsStreamHandler(new ResultsHandler(new LoopContext(c)))));
+          new Entry(RESULTS, c -> new SqsStreamHandler(new ResultsHandler(new LoopContext(c)))),
+          new Entry(API, c -> new ApiHandler(new LoopContext(c))));
 
   private static Map<String, String> placeholders() {
     Map<String, String> all = new java.util.LinkedHashMap<>(LOOP_PLACEHOLDERS);

@@ -57,6 +57,7 @@ public final class LocalRuntime implements AutoCloseable {
   private LambdaInvoker invoker;
   private final List<SqsPoller> pollers = new ArrayList<>();
   private Path stateDir;
+  private dev.orchestra.local.api.ApiListener api;
 
   /** How long a restarted runtime waits for its lost-attempt reports to be taken. */
   private static final Duration LOST_REPORTS_TAKEN = Duration.ofSeconds(5);
@@ -277,12 +278,29 @@ public final class LocalRuntime implements AutoCloseable {
     return stateDir;
   }
 
+  /**
+   * Serves the API function on 127.0.0.1:{@code port} (0: a free port), once; returns its URL.
+   * Requests become API Gateway proxy events and go through the same in-process invoker.
+   */
+  public synchronized String startApi(int port) throws IOException {
+    if (api == null) {
+      api = new dev.orchestra.local.api.ApiListener(invoker).start(port);
+    }
+    return api.url();
+  }
+
+  /** The local API's URL, or null when {@link #startApi} was not called. */
+  public synchronized String apiEndpoint() {
+    return api == null ? null : api.url();
+  }
+
   /** Stops everything this runtime started (moto only if it started it), processes first. */
   @Override
   public void close() {
     if (router != null) {
       router.setReady(false);
     }
+    closeQuietly(api);
     closeQuietly(processNode);
     pollers.forEach(SqsPoller::stopAsync);
     pollers.forEach(SqsPoller::close);

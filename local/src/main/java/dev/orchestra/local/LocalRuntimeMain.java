@@ -11,8 +11,8 @@ import java.util.concurrent.CountDownLatch;
  * started, and runs the router, pollers, mock Kubernetes and process node until it is stopped
  * (SIGTERM: its shutdown hook kills the Job processes and closes everything).
  *
- * <p>Arguments: {@code --moto-port N --router-port N --kubernetes-port N --state-dir DIR
- * [--time-scale X] [--region R] [--workdir DIR]}.
+ * <p>Arguments: {@code --moto-port N --router-port N --kubernetes-port N --api-port N --state-dir
+ * DIR [--time-scale X] [--region R] [--workdir DIR]}.
  */
 public final class LocalRuntimeMain {
   private LocalRuntimeMain() {}
@@ -45,6 +45,9 @@ public final class LocalRuntimeMain {
               options.python());
     }
     LocalRuntime runtime = LocalRuntime.start(options);
+    if (a.containsKey("--api-port")) {
+      runtime.startApi(Integer.parseInt(a.get("--api-port")));
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

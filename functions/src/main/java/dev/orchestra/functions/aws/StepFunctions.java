@@ -40,6 +40,28 @@ public class StepFunctions {
     }
   }
 
+  /**
+   * Stops an execution; false when there is none of that ARN or it ended already (a repeated stop
+   * is harmless).
+   */
+  public boolean stop(String executionArn, String cause) {
+    try {
+      var d = client.get().describeExecution(b -> b.executionArn(executionArn));
+      if (d.status() != software.amazon.awssdk.services.sfn.model.ExecutionStatus.RUNNING) {
+        return false;
+      }
+      client.get().stopExecution(b -> b.executionArn(executionArn).cause(cause));
+      return true;
+    } catch (software.amazon.awssdk.services.sfn.model.ExecutionDoesNotExistException none) {
+      return false;
+    }
+  }
+
+  /** The ARN of execution {@code name} of a state machine. */
+  public static String executionArn(String stateMachineArn, String name) {
+    return stateMachineArn.replaceFirst(":stateMachine:", ":execution:") + ":" + name;
+  }
+
   public boolean success(String token, String output) {
     return closed(
         () -> client.get().sendTaskSuccess(b -> b.taskToken(token).output(output)), "success");

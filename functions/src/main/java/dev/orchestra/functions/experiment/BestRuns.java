@@ -26,6 +26,16 @@ public final class BestRuns {
       @JsonProperty("assignments") Map<String, Object> assignments,
       @JsonProperty("metrics") Map<String, Double> metrics) {}
 
+  /** The list as Finalize stored it. */
+  public static List<Entry> parse(String json) {
+    try {
+      return dev.orchestra.functions.Json.MAPPER.readValue(
+          json, new com.fasterxml.jackson.core.type.TypeReference<List<Entry>>() {});
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("the stored best list is not readable", e);
+    }
+  }
+
   public static List<Entry> of(ExperimentPlan plan, List<RunRecord> runs) {
     Map<Observation, RunRecord> byObservation = new IdentityHashMap<>();
     List<Observation> observations = new ArrayList<>();

@@ -57,8 +57,16 @@ public class IntakeService {
     this.region = region;
   }
 
-  /** The outcome: accepted with its id, or rejected with findings. */
-  public record Result(String experimentId, boolean accepted, List<Finding> findings) {}
+  /**
+   * The outcome: accepted with its id, or rejected with findings; {@code created} is false when an
+   * earlier submission with the same id had stored it already.
+   */
+  public record Result(
+      String experimentId, boolean accepted, List<Finding> findings, boolean created) {
+    public Result(String experimentId, boolean accepted, List<Finding> findings) {
+      this(experimentId, accepted, findings, accepted);
+    }
+  }
 
   /** S3 event keys are URL-encoded ({@code +} is a space; moto also encodes {@code /}). */
   public static String decodeKey(String rawKey) {
@@ -171,7 +179,7 @@ public class IntakeService {
     store.experiment(id).ifPresent(status::progress);
     sfn.start(experimentStateMachineArn, id, Json.write(Map.of("experimentId", id)));
     LOG.info("{} experiment {}", created ? "accepted" : "already accepted", id);
-    return new Result(id, true, List.of());
+    return new Result(id, true, List.of(), created);
   }
 
   private String resolveTarget(ExperimentConfig exp, String override) {

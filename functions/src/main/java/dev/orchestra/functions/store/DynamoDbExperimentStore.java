@@ -172,6 +172,10 @@ public final class DynamoDbExperimentStore {
     Map<String, AttributeValue> values = new HashMap<>();
     values.put(":s", s(status.wire()));
     StringBuilder set = new StringBuilder("SET #s = :s");
+    if (status.isFinal()) {
+      values.put(":fin", s(java.time.Instant.now().toString()));
+      set.append(", finishedAt = if_not_exists(finishedAt, :fin)");
+    }
     if (bestJson != null) {
       values.put(":b", s(bestJson));
       set.append(", best = :b");
@@ -255,6 +259,61 @@ public final class DynamoDbExperimentStore {
       start = page.hasLastEvaluatedKey() ? page.lastEvaluatedKey() : null;
     } while (start != null && !start.isEmpty());
     return out;
+  }
+
+  /** One page of items and where the next page starts (null at the end). */
+  public record Page<T>(List<T> items, String after) {}
+
+  /**
+   * Runs in run-number order (run ids are zero-padded), at most {@code limit}, after the run id
+   * {@code afterRunId} (null: from the first).
+   */
+  public Page<RunRecord> runsPage(String experimentId, int limit, String afterRunId) {
+    QueryRequest.Builder q =
+        QueryRequest.builder()
+            .tableName(table)
+            .consistentRead(true)
+            .limit(limit)
+            .keyConditionExpression("pk = :pk AND begins_with(sk, :r)")
+            .expressionAttributeValues(Map.of(":pk", s("E#" + experimentId), ":r", s("R#")));
+    if (afterRunId != null) {
+      q.exclusiveStartKey(runKey(experimentId, afterRunId));
+    }
+    QueryResponse page = dynamo.query(q.build());
+    List<RunRecord> runs = page.items().stream().map(DynamoDbExperimentStore::toRun).toList();
+    boolean more = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty();
+    return new Page<>(runs, more && !runs.isEmpty() ? runs.get(runs.size() - 1).runId() : null);
+  }
+
+  /**
+   * Experiments in the table's scan order, at most {@code limit}, after the experiment {@code
+   * afterId} (null: from the start). The table holds runs beside experiments, so a scan page is
+   * filtered and the next one continues right after the last experiment returned.
+   */
+  public Page<ExperimentRecord> experimentsPage(int limit, String afterId) {
+    List<ExperimentRecord> out = new ArrayList<>();
+    Map<String, AttributeValue> start = afterId == null ? null : expKey(afterId);
+    boolean more = true;
+    while (out.size() < limit && more) {
+      Map<String, AttributeValue> from = start;
+      software.amazon.awssdk.services.dynamodb.model.ScanResponse page =
+          dynamo.scan(
+              b ->
+                  b.tableName(table)
+                      .consistentRead(true)
+                      .filterExpression("sk = :e")
+                      .expressionAttributeValues(Map.of(":e", s(EXP_SK)))
+                      .exclusiveStartKey(from));
+      for (Map<String, AttributeValue> item : page.items()) {
+        if (out.size() == limit) {
+          return new Page<>(out, out.get(out.size() - 1).id());
+        }
+        out.add(toExperiment(item));
+      }
+      more = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty();
+      start = more ? page.lastEvaluatedKey() : null;
+    }
+    return new Page<>(out, more && !out.isEmpty() ? out.get(out.size() - 1).id() : null);
   }
 
   public Optional<RunRecord> run(String experimentId, String runId) {
@@ -669,7 +728,8 @@ public final class DynamoDbExperimentStore {
         str(i, "optStateKey"),
         str(i, "best"),
         str(i, "error"),
-        str(i, "createdAt"));
+        str(i, "createdAt"),
+        str(i, "finishedAt"));
   }
 
   static RunRecord toRun(Map<String, AttributeValue> i) {

@@ -15,6 +15,7 @@ import dev.orchestra.shared.experiment.ExperimentStatus;
  * @param optimizerStateKey the S3 key of the state when it is too big for the item
  * @param best JSON list of the best runs, set by Finalize
  * @param error why the experiment failed, if it did
+ * @param finishedAt when Finalize first wrote the final status, null before
  */
 public record ExperimentRecord(
     String id,
@@ -34,7 +35,49 @@ public record ExperimentRecord(
     String optimizerStateKey,
     String best,
     String error,
-    String createdAt) {
+    String createdAt,
+    String finishedAt) {
+
+  public ExperimentRecord(
+      String id,
+      String name,
+      ExperimentStatus status,
+      String bucket,
+      String statusKey,
+      ExperimentPlan plan,
+      int issued,
+      int running,
+      int succeeded,
+      int failed,
+      boolean stopped,
+      String token,
+      long optimizerVersion,
+      String optimizerState,
+      String optimizerStateKey,
+      String best,
+      String error,
+      String createdAt) {
+    this(
+        id,
+        name,
+        status,
+        bucket,
+        statusKey,
+        plan,
+        issued,
+        running,
+        succeeded,
+        failed,
+        stopped,
+        token,
+        optimizerVersion,
+        optimizerState,
+        optimizerStateKey,
+        best,
+        error,
+        createdAt,
+        null);
+  }
 
   public Accounting.Counters counters() {
     return new Accounting.Counters(issued, running, succeeded, failed, stopped);

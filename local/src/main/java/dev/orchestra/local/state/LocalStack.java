@@ -142,8 +142,12 @@ public final class LocalStack {
         previous != null && portFree(previous.kubernetesPort())
             ? previous.kubernetesPort()
             : freePort();
+    int apiPort =
+        previous != null && previous.apiEndpoint() != null && portFree(apiPortOf(previous))
+            ? apiPortOf(previous)
+            : freePort();
     progress.accept("starting the runtime JVM (router on port " + routerPort + ") ...");
-    long runtimePid = startRuntime(motoPort, routerPort, kubernetesPort, timeScale);
+    long runtimePid = startRuntime(motoPort, routerPort, kubernetesPort, apiPort, timeScale);
     String aws = "http://127.0.0.1:" + routerPort;
     LocalState state =
         new LocalState(
@@ -156,7 +160,8 @@ public final class LocalStack {
             kubernetesPort,
             "http://127.0.0.1:" + kubernetesPort,
             timeScale.toString(),
-            Instant.now().toString());
+            Instant.now().toString(),
+            "http://127.0.0.1:" + apiPort);
     write(state);
     progress.accept("local runtime ready: aws endpoint " + aws + ", region " + state.region());
     return state;
@@ -197,7 +202,12 @@ public final class LocalStack {
     }
   }
 
-  private long startRuntime(int motoPort, int routerPort, int kubernetesPort, TimeScale timeScale)
+  private static int apiPortOf(LocalState state) {
+    return java.net.URI.create(state.apiEndpoint()).getPort();
+  }
+
+  private long startRuntime(
+      int motoPort, int routerPort, int kubernetesPort, int apiPort, TimeScale timeScale)
       throws IOException {
     Path log = dir.resolve("runtime.log");
     List<String> command = new ArrayList<>();
@@ -215,6 +225,7 @@ public final class LocalStack {
             "--moto-port", Integer.toString(motoPort),
             "--router-port", Integer.toString(routerPort),
             "--kubernetes-port", Integer.toString(kubernetesPort),
+            "--api-port", Integer.toString(apiPort),
             "--state-dir", dir.toString(),
             "--time-scale", timeScale.toString()));
     ProcessBuilder pb = new ProcessBuilder(command);
@@ -223,7 +234,7 @@ public final class LocalStack {
     pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
     Process process = pb.start();
     long deadline = System.nanoTime() + RUNTIME_START.toNanos();
-    while (!healthy(routerPort)) {
+    while (!healthy(routerPort) || !listening(apiPort)) {
       if (!process.isAlive()) {
         throw new IOException(
             "the runtime JVM exited with code "
@@ -241,6 +252,17 @@ public final class LocalStack {
       pause();
     }
     return process.pid();
+  }
+
+  /** Whether something accepts connections on the loopback port (the runtime's API listener). */
+  private static boolean listening(int port) {
+    try (java.net.Socket s = new java.net.Socket()) {
+      s.connect(
+          new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 500);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   private static String pythonCommand() {

@@ -5,7 +5,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
  * The local runtime's state file ({@code $ORCHESTRA_HOME/local/state.json}, default {@code
- * ~/.orchestra/local/state.json}): where the two background processes listen and their pids.
+ * ~/.orchestra/local/state.json}): where the two background processes listen (AWS router,
+ * Kubernetes, the REST API) and their pids.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record LocalState(
@@ -18,4 +19,5 @@ public record LocalState(
     @JsonProperty("kubernetes_port") int kubernetesPort,
     @JsonProperty("kubernetes_endpoint") String kubernetesEndpoint,
     @JsonProperty("time_scale") String timeScale,
-    @JsonProperty("started_at") String startedAt) {}
+    @JsonProperty("started_at") String startedAt,
+    @JsonProperty("api_endpoint") String apiEndpoint) {}

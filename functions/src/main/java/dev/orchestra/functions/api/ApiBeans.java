@@ -1,0 +1,37 @@
+package dev.orchestra.functions.api;
+
+import dev.orchestra.functions.LoopContext;
+import dev.orchestra.functions.experiment.ExperimentQueries;
+import dev.orchestra.functions.experiment.ExperimentStopper;
+import dev.orchestra.functions.intake.IntakeService;
+import dev.orchestra.shared.EnvVars;
+import io.micronaut.context.annotation.Factory;
+import jakarta.inject.Singleton;
+
+/**
+ * The services the controllers call, built from the function's {@link LoopContext} (which {@link
+ * ApiHandler} registers): the same object graph the other functions use, clients built lazily.
+ */
+@Factory
+public class ApiBeans {
+
+  @Singleton
+  IntakeService intake(LoopContext ctx) {
+    return ctx.intake();
+  }
+
+  @Singleton
+  ExperimentQueries queries(LoopContext ctx) {
+    return new ExperimentQueries(ctx.store());
+  }
+
+  @Singleton
+  ExperimentStopper stopper(LoopContext ctx) {
+    return new ExperimentStopper(
+        ctx.store(),
+        ctx.sfn(),
+        ctx::dispatcher,
+        ctx.completion(),
+        ctx.config().require(EnvVars.RUN_STATE_MACHINE_ARN));
+  }
+}
