@@ -1,12 +1,11 @@
 package dev.orchestra.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.orchestra.cli.api.ApiClient;
 import dev.orchestra.cli.api.Endpoint;
 import dev.orchestra.cli.api.StackConfig;
 import dev.orchestra.local.moto.MotoUnavailableException;
 import dev.orchestra.local.state.LocalStack;
+import dev.orchestra.local.state.LocalState;
 import dev.orchestra.shared.EnvVars;
 import dev.orchestra.shared.TimeScale;
 import java.io.IOException;
@@ -75,6 +74,11 @@ public final class ApiOptions {
     return localEndpoint(progress);
   }
 
+  /** True when the command should use a deployed stack (--endpoint, or one is configured). */
+  public boolean remote() {
+    return !local && (endpoint != null || StackConfig.read().isPresent());
+  }
+
   public ApiClient client(PrintWriter progress) {
     return new ApiClient(resolve(progress));
   }
@@ -134,21 +138,10 @@ public final class ApiOptions {
       throw new UserError(e.getMessage());
     }
     LocalStack stack = LocalCommand.stack(progress);
+    LocalState state;
     try {
-      if (!stack.status().running()) {
-        stack.up(scale);
-      }
-      JsonNode state = new ObjectMapper().readTree(stack.stateFile().toFile());
-      String api = state.path("api_endpoint").asText("");
-      if (api.isEmpty()) {
-        throw new UserError(
-            "the local runtime does not serve the API (no api_endpoint in "
-                + stack.stateFile()
-                + ")",
-            UserError.ENVIRONMENT,
-            List.of("  fix: restart it with `orchestra local down && orchestra local up`"));
-      }
-      return Endpoint.local(URI.create(api));
+      LocalStack.Status status = stack.status();
+      state = status.running() ? status.state() : stack.up(scale);
     } catch (MotoUnavailableException e) {
       throw new UserError(
           "the AWS emulator did not start: " + e.getMessage(), UserError.ENVIRONMENT);
@@ -156,5 +149,12 @@ public final class ApiOptions {
       throw new UserError(
           "the local runtime's state cannot be read: " + e.getMessage(), UserError.ENVIRONMENT);
     }
+    if (state.apiEndpoint() == null || state.apiEndpoint().isEmpty()) {
+      throw new UserError(
+          "the local runtime does not serve the API (no api_endpoint in " + stack.stateFile() + ")",
+          UserError.ENVIRONMENT,
+          List.of("  fix: restart it with `orchestra local down && orchestra local up`"));
+    }
+    return Endpoint.local(URI.create(state.apiEndpoint()));
   }
 }
