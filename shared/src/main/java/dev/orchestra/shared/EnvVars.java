@@ -119,6 +119,14 @@ public final class EnvVars {
   /**
    * The cluster destroy state machine (the idle check starts it for {@code idle_action: destroy}).
    */
+  /** The cluster create state machine (the API and the CLI start it). */
+  public static final String CLUSTER_CREATE_STATE_MACHINE_ARN =
+      "ORCHESTRA_CLUSTER_CREATE_STATE_MACHINE_ARN";
+
+  /** The cluster update state machine (the API and the CLI start it). */
+  public static final String CLUSTER_UPDATE_STATE_MACHINE_ARN =
+      "ORCHESTRA_CLUSTER_UPDATE_STATE_MACHINE_ARN";
+
   public static final String CLUSTER_DESTROY_STATE_MACHINE_ARN =
       "ORCHESTRA_CLUSTER_DESTROY_STATE_MACHINE_ARN";
 

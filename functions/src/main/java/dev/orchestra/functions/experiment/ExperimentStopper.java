@@ -62,6 +62,13 @@ public class ExperimentStopper {
           sfn.stop(
               StepFunctions.executionArn(runStateMachineArn, run.runId()),
               "experiment " + experimentId + " stopped");
+      if (aborted && run.token() != null) {
+        // In AWS the aborted execution's token is void and this is a no-op. moto keeps a stopped
+        // execution blocked in its waiting task until the heartbeat times out (and then reports
+        // it FAILED); closing the task wakes it, and it ends ABORTED without entering another
+        // state. A success, not a failure: a failure would be matched by the Catch first.
+        sfn.success(run.token(), "{\"stopped\":true}");
+      }
       release(exp.plan().target(), run);
       List<RunRecord.Attempt> attempts = new ArrayList<>();
       run.attempts().stream().filter(a -> a.attempt() != run.attempt()).forEach(attempts::add);

@@ -48,6 +48,8 @@ public final class ClusterResources {
                 dev.orchestra.functions.FunctionCatalog.clusterFunction(
                     dev.orchestra.functions.cluster.ClusterStepHandler.Step.IDLE_CHECK)))
         .config(EnvVars.CLUSTER_DESTROY_STATE_MACHINE_ARN, env.stateMachineArn(DESTROY_MACHINE))
+        .config(EnvVars.CLUSTER_CREATE_STATE_MACHINE_ARN, env.stateMachineArn(CREATE_MACHINE))
+        .config(EnvVars.CLUSTER_UPDATE_STATE_MACHINE_ARN, env.stateMachineArn(UPDATE_MACHINE))
         .config(
             EnvVars.CLUSTER_OPS_ROLE_ARN,
             "arn:aws:iam::" + env.accountId() + ":role/orchestra-local-cluster-ops")
