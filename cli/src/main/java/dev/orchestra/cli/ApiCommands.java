@@ -68,7 +68,7 @@ final class ApiCommands {
   @Command(
       name = "experiments",
       mixinStandardHelpOptions = true,
-      description = "List experiments, newest first.",
+      description = "List experiments with their status and run counts.",
       footerHeading = "%nExamples:%n",
       footer = {
         "  orchestra experiments",

@@ -150,12 +150,22 @@ public final class ConfigureCommand implements Callable<Integer> {
         throw notFound(name, r);
       }
       throw new UserError(
-          "CloudFormation refused DescribeStacks for " + name + " in " + r + ": " + e.getMessage(),
+          "CloudFormation refused DescribeStacks for "
+              + name
+              + " in "
+              + r
+              + ": "
+              + dev.orchestra.cli.api.ApiClient.sdkMessage(e),
           UserError.ENVIRONMENT,
           List.of("  fix: check the credentials and region (--profile, --region)"));
     } catch (SdkClientException e) {
       throw new UserError(
-          "cannot ask CloudFormation for stack " + name + " in " + r + ": " + e.getMessage(),
+          "cannot ask CloudFormation for stack "
+              + name
+              + " in "
+              + r
+              + ": "
+              + dev.orchestra.cli.api.ApiClient.sdkMessage(e),
           UserError.ENVIRONMENT,
           List.of(
               "  fix: configure AWS credentials as for the AWS CLI (aws configure, AWS_PROFILE or"

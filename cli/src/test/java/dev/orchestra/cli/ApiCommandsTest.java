@@ -35,6 +35,7 @@ class ApiCommandsTest {
   @TempDir static Path home;
   @TempDir static Path project;
   static String api;
+  static String aws;
   static String id;
 
   record Result(int code, String out, String err) {}
@@ -55,6 +56,7 @@ class ApiCommandsTest {
     Result up = run("local", "up", "--json");
     assertThat(up.code()).as(up.err()).isZero();
     api = JSON.readTree(up.out()).get("api_endpoint").asText();
+    aws = JSON.readTree(up.out()).get("aws_endpoint").asText();
     assertThat(api).startsWith("http://127.0.0.1:");
 
     // Over the API the command runs in no particular folder: the script is named absolutely.
@@ -221,6 +223,39 @@ class ApiCommandsTest {
         .anyMatch(e -> e.get("id").asText().equals(id));
     assertThat(unset.out()).contains("forgot the configured stack");
     assertThat(home.resolve("config.json")).doesNotExist();
+  }
+
+  @Test
+  @Order(9)
+  void configure_stack_readsTheApiUrlOutput_fromCloudFormation() throws Exception {
+    String url = "https://abc123.execute-api.eu-west-1.amazonaws.com/prod/";
+    String template =
+        "{\"Resources\": {\"Q\": {\"Type\": \"AWS::SQS::Queue\"}},"
+            + " \"Outputs\": {\"ApiUrl\": {\"Value\": \""
+            + url
+            + "\"}}}";
+    Map<String, String> props =
+        Map.of("aws.endpointUrl", aws, "aws.accessKeyId", "test", "aws.secretAccessKey", "test");
+    props.forEach(System::setProperty);
+    try (var cfn =
+        software.amazon.awssdk.services.cloudformation.CloudFormationClient.builder()
+            .region(software.amazon.awssdk.regions.Region.US_EAST_1)
+            .build()) {
+      cfn.createStack(b -> b.stackName("CliTestApi").templateBody(template));
+
+      Result ok = run("configure", "--stack", "CliTestApi", "--region", "us-east-1", "--json");
+      Result missing = run("configure", "--stack", "NoSuchApi", "--region", "us-east-1");
+
+      assertThat(ok.code()).as(ok.err()).isZero();
+      JsonNode saved = JSON.readTree(home.resolve("config.json").toFile());
+      assertThat(saved.get("endpoint").asText()).isEqualTo(url);
+      assertThat(saved.get("stack").asText()).isEqualTo("CliTestApi");
+      assertThat(missing.code()).isEqualTo(2);
+      assertThat(missing.err()).contains("no stack NoSuchApi in us-east-1").contains("fix:");
+    } finally {
+      props.keySet().forEach(System::clearProperty);
+      run("configure", "--unset");
+    }
   }
 
   static JsonNode awaitStatus(String expId, Predicate<JsonNode> done, Duration within)

@@ -80,7 +80,7 @@ public final class ApiClient {
                 + "the deployed API"
                 + (profile == null ? "" : " (profile " + profile + ")")
                 + ": "
-                + firstLine(e.getMessage()),
+                + sdkMessage(e),
             UserError.ENVIRONMENT,
             List.of(
                 "  fix: configure credentials as for the AWS CLI (aws configure, AWS_PROFILE or"
@@ -278,6 +278,16 @@ public final class ApiClient {
       sb.append("\n  fix: ").append(fix);
     }
     return sb.toString();
+  }
+
+  /** An SDK exception's message without the credential chain's page-long detail. */
+  public static String sdkMessage(Exception e) {
+    String m = e.getMessage() == null ? e.getClass().getSimpleName() : firstLine(e.getMessage());
+    if (m.startsWith("Unable to load credentials from any of the providers")) {
+      return "no credentials found (looked at AWS_ACCESS_KEY_ID, the profile file, web identity,"
+          + " container and instance metadata)";
+    }
+    return m.length() > 300 ? m.substring(0, 300) + "..." : m;
   }
 
   private static String firstLine(String s) {
