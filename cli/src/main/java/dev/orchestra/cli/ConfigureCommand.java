@@ -27,16 +27,19 @@ import software.amazon.awssdk.services.cloudformation.model.Stack;
     name = "configure",
     mixinStandardHelpOptions = true,
     description = {
-      "Point the CLI at a deployed Orchestra stack: reads the API URL from the stack's outputs",
-      "(CloudFormation DescribeStacks) and saves it, with the region and profile, in",
+      "Point the CLI at a deployed Orchestra stack.",
+      "Reads the API URL from the stack's ApiUrl output (CloudFormation",
+      "DescribeStacks) and saves it, with the region and profile, in",
       "$ORCHESTRA_HOME/config.json (default ~/.orchestra/config.json).",
-      "Commands then use it unless given --local or --endpoint. --unset goes back to local."
+      "Commands then use it unless given --local or --endpoint.",
+      "--unset goes back to the local runtime."
     },
     footerHeading = "%nExamples:%n",
     footer = {
-      "  orchestra configure                               # stack OrchestraApi, default region",
+      "  orchestra configure             # stack OrchestraApi, default region",
       "  orchestra configure --stack StagingApi --region eu-west-1 --profile ml",
-      "  orchestra configure --endpoint https://abc123.execute-api.us-east-1.amazonaws.com/prod/",
+      "  orchestra configure --endpoint \\",
+      "      https://abc123.execute-api.us-east-1.amazonaws.com/prod/",
       "  orchestra configure --unset"
     })
 public final class ConfigureCommand implements Callable<Integer> {

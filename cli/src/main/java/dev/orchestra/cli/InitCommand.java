@@ -26,14 +26,15 @@ import picocli.CommandLine.Spec;
     name = "init",
     mixinStandardHelpOptions = true,
     description = {
-      "Write commented cluster.yml, run.yml and experiment.yml templates, a stand-in model.py,",
-      "and the JSON Schemas editors use to check them (.orchestra/schemas/). Never overwrites a",
-      "file unless --force is given."
+      "Write commented cluster.yml, run.yml and experiment.yml templates.",
+      "Also a stand-in model.py, and the JSON Schemas editors use to check the",
+      "files (.orchestra/schemas/). Never overwrites a file unless --force is given."
     },
     footerHeading = "%nExamples:%n",
     footer = {
       "  orchestra init                 # in the current folder",
-      "  orchestra init my-experiment && cd my-experiment && orchestra optimize -e experiment.yml"
+      "  orchestra init my-experiment",
+      "  cd my-experiment && orchestra optimize -e experiment.yml"
     })
 public final class InitCommand implements Callable<Integer> {
   /** Where the schemas go, relative to DIR; the templates' schema comments point there. */

@@ -42,16 +42,17 @@ import software.amazon.awssdk.core.exception.SdkClientException;
     name = "optimize",
     mixinStandardHelpOptions = true,
     description = {
-      "Run an experiment (experiment.yml + run.yml) to its end and print the best assignments.",
-      "With --endpoint or a configured stack it is submitted to the deployed API and followed;",
-      "otherwise it runs on the local runtime, started when needed. Progress goes to stderr."
+      "Run an experiment to its end and print the best assignments.",
+      "With --endpoint or a configured stack it is submitted to the deployed API",
+      "and followed; otherwise it runs on the local runtime, started when needed.",
+      "Progress goes to stderr."
     },
     footerHeading = "%nExamples:%n",
     footer = {
       "  orchestra optimize -e examples/branin/experiment.yml",
       "  orchestra optimize -e experiment.yml -r run.yml --json",
-      "  orchestra optimize -e experiment.yml --endpoint https://abc.execute-api.us-east-1"
-          + ".amazonaws.com/prod/",
+      "  orchestra optimize -e experiment.yml --endpoint \\",
+      "      https://abc123.execute-api.us-east-1.amazonaws.com/prod/",
       "",
       "[running] done 4/12, failed 0, in flight 3, best {value=2.1} (branin-1f0c2d3e4a-r00002)",
       "experiment branin-1f0c2d3e4a (Branin): succeeded"
