@@ -1,9 +1,9 @@
 package dev.orchestra.cdk;
 
+import dev.orchestra.functions.FunctionCatalog;
 import io.github.cdklabs.cdknag.NagPackSuppression;
 import io.github.cdklabs.cdknag.NagSuppressions;
 import java.util.List;
-import java.util.Map;
 import software.amazon.awscdk.CfnOutput;
 import software.amazon.awscdk.RemovalPolicy;
 import software.amazon.awscdk.Stack;
@@ -11,23 +11,23 @@ import software.amazon.awscdk.StackProps;
 import software.amazon.awscdk.services.apigateway.AccessLogFormat;
 import software.amazon.awscdk.services.apigateway.AuthorizationType;
 import software.amazon.awscdk.services.apigateway.EndpointType;
-import software.amazon.awscdk.services.apigateway.IntegrationResponse;
+import software.amazon.awscdk.services.apigateway.Integration;
+import software.amazon.awscdk.services.apigateway.IntegrationType;
 import software.amazon.awscdk.services.apigateway.LogGroupLogDestination;
 import software.amazon.awscdk.services.apigateway.MethodLoggingLevel;
 import software.amazon.awscdk.services.apigateway.MethodOptions;
-import software.amazon.awscdk.services.apigateway.MethodResponse;
-import software.amazon.awscdk.services.apigateway.MockIntegration;
-import software.amazon.awscdk.services.apigateway.PassthroughBehavior;
 import software.amazon.awscdk.services.apigateway.RequestValidatorOptions;
 import software.amazon.awscdk.services.apigateway.RestApi;
 import software.amazon.awscdk.services.apigateway.StageOptions;
+import software.amazon.awscdk.services.lambda.CfnPermission;
 import software.amazon.awscdk.services.logs.LogGroup;
 import software.amazon.awscdk.services.logs.RetentionDays;
 import software.constructs.Construct;
 
 /**
  * The REST API: IAM (SigV4) authorization on every method, access logs and throttling on the stage.
- * It starts with {@code GET /health}; the API issue adds the API function and its routes here.
+ * Every request goes to the API function ({@code orchestra-api}) through a Lambda proxy integration
+ * on its alias; the function's controllers route it (see README, API).
  */
 public final class ApiStack extends Stack {
   public static final String STAGE = "v1";
@@ -36,7 +36,8 @@ public final class ApiStack extends Stack {
 
   private final RestApi api;
 
-  public ApiStack(Construct scope, String id, StackProps props, Settings settings) {
+  public ApiStack(
+      Construct scope, String id, StackProps props, Settings settings, WorkflowsStack workflows) {
     super(scope, id, props);
     LogGroup access =
         LogGroup.Builder.create(this, "AccessLogs")
@@ -69,23 +70,31 @@ public final class ApiStack extends Stack {
             .validateRequestBody(true)
             .validateRequestParameters(true)
             .build());
-    api.getRoot()
-        .addResource("health")
-        .addMethod(
-            "GET",
-            MockIntegration.Builder.create()
-                .passthroughBehavior(PassthroughBehavior.NEVER)
-                .requestTemplates(Map.of("application/json", "{\"statusCode\": 200}"))
-                .integrationResponses(
-                    List.of(
-                        IntegrationResponse.builder()
-                            .statusCode("200")
-                            .responseTemplates(Map.of("application/json", "{\"status\": \"ok\"}"))
-                            .build()))
-                .build(),
-            MethodOptions.builder()
-                .methodResponses(List.of(MethodResponse.builder().statusCode("200").build()))
-                .build());
+    // Every path and method goes to the API function (Micronaut routes it): the root and
+    // {proxy+}, ANY method, as an AWS_PROXY integration on the function's alias. The permission is
+    // made here, not on the function, so the Workflows stack does not depend on this one.
+    String aliasArn = workflows.alias(FunctionCatalog.API).getFunctionArn();
+    Integration proxy =
+        Integration.Builder.create()
+            .type(IntegrationType.AWS_PROXY)
+            .integrationHttpMethod("POST")
+            .uri(
+                "arn:"
+                    + getPartition()
+                    + ":apigateway:"
+                    + getRegion()
+                    + ":lambda:path/2015-03-31/functions/"
+                    + aliasArn
+                    + "/invocations")
+            .build();
+    api.getRoot().addMethod("ANY", proxy);
+    api.getRoot().addResource("{proxy+}").addMethod("ANY", proxy);
+    CfnPermission.Builder.create(this, "ApiInvokesFunction")
+        .action("lambda:InvokeFunction")
+        .functionName(aliasArn)
+        .principal("apigateway.amazonaws.com")
+        .sourceArn(api.arnForExecuteApi("*", "/*", STAGE))
+        .build();
     NagSuppressions.addResourceSuppressions(
         api,
         List.of(

@@ -69,7 +69,23 @@ public final class FunctionSpecs {
     /** events:RemoveTargets/DeleteRule on rules {@code orchestra-idle-*}. */
     IDLE_UNSCHEDULE,
     /** states:StartExecution of the cluster-destroy state machine (idle teardown). */
-    START_CLUSTER_DESTROY
+    START_CLUSTER_DESTROY,
+    /** dynamodb:Scan on the experiments table (the API's experiment list). */
+    TABLE_SCAN,
+    /** dynamodb:Scan on the clusters table (the API's cluster list). */
+    CLUSTER_TABLE_SCAN,
+    /**
+     * states:DescribeExecution/StopExecution on the run state machine's executions (stopping an
+     * experiment aborts its runs).
+     */
+    STOP_RUN,
+    /**
+     * states:StartExecution of the cluster create, update and destroy machines, and
+     * DescribeExecution/GetExecutionHistory of their executions (the current step).
+     */
+    CLUSTER_LIFECYCLE,
+    /** iam:GetRole/UpdateAssumeRolePolicy on runtime roles (cluster share and unshare). */
+    RUNTIME_ROLE_TRUST
   }
 
   /** One function: its jar group, timeout, memory and accesses. */
@@ -83,6 +99,9 @@ public final class FunctionSpecs {
 
   /** The cluster lifecycle's functions: IAM, EC2, EventBridge, EKS and the Kubernetes client. */
   public static final String CLUSTER = "cluster";
+
+  /** The REST API: Micronaut, the loop's SDKs, EKS, IAM, STS and the Kubernetes client. */
+  public static final String API = "api";
 
   private static final Map<String, Spec> SPECS = new LinkedHashMap<>();
 
@@ -138,6 +157,30 @@ public final class FunctionSpecs {
                     Access.TABLE, Access.BUCKET_WRITE, Access.START_RUN, Access.TASK_EXPERIMENT)),
             FunctionCatalog.RESULTS,
             new Spec(LOOP, 30, 1024, EnumSet.of(Access.TABLE, Access.TASK_RUN))));
+    SPECS.put(
+        FunctionCatalog.API,
+        new Spec(
+            API,
+            29, // API Gateway's integration timeout
+            1536,
+            EnumSet.of(
+                Access.TABLE,
+                Access.TABLE_SCAN,
+                Access.BUCKET_READ,
+                Access.BUCKET_WRITE,
+                Access.START_EXPERIMENT,
+                Access.START_RUN,
+                Access.TASK_EXPERIMENT,
+                Access.TASK_RUN,
+                Access.STOP_RUN,
+                Access.EKS_DESCRIBE,
+                Access.EKS_NODEGROUPS_READ,
+                Access.KUBERNETES,
+                Access.CLUSTER_TABLE,
+                Access.CLUSTER_TABLE_SCAN,
+                Access.CLUSTER_LIFECYCLE,
+                Access.RUNTIME_ROLE_READ,
+                Access.RUNTIME_ROLE_TRUST)));
     cluster(Step.VALIDATE, 60, EnumSet.of(Access.CLUSTER_TABLE, Access.IAM_POLICY_READ));
     cluster(Step.CREATE_ROLES, 120, EnumSet.of(Access.CLUSTER_TABLE, Access.RUNTIME_ROLES_MANAGE));
     cluster(

@@ -30,7 +30,7 @@ public final class OrchestraApp {
     String prefix = stackPrefix(settings.environment());
     DataStack data = new DataStack(app, prefix + "Data", props, settings);
     WorkflowsStack workflows = new WorkflowsStack(app, prefix + "Workflows", props, settings, data);
-    ApiStack api = new ApiStack(app, prefix + "Api", props, settings);
+    ApiStack api = new ApiStack(app, prefix + "Api", props, settings, workflows);
     Tags.of(app).add("orchestra:environment", settings.environment());
     if (settings.nag()) {
       Aspects.of(app).add(new AwsSolutionsChecks());

@@ -148,7 +148,8 @@ public final class WorkflowsStack extends Stack {
     Role role = roles.get(name);
     Map<String, String> env = new LinkedHashMap<>(environment);
     env.put(EnvVars.FUNCTION, name);
-    if (FunctionSpecs.CLUSTER.equals(spec.group())) {
+    if (FunctionSpecs.CLUSTER.equals(spec.group())
+        || spec.access().contains(Access.CLUSTER_TABLE)) {
       // ClusterContext requires the clusters table in every cluster step.
       env.put(EnvVars.CLUSTER_TABLE, data.clusterTable().getTableName());
     }
@@ -334,6 +335,32 @@ public final class WorkflowsStack extends Stack {
               allow(List.of("events:RemoveTargets", "events:DeleteRule"), List.of(idleRules())));
           suppressions.add(idleRuleSuppression());
         }
+        case TABLE_SCAN ->
+            role.addToPolicy(allow(List.of("dynamodb:Scan"), List.of(data.table().getTableArn())));
+        case CLUSTER_TABLE_SCAN ->
+            role.addToPolicy(
+                allow(List.of("dynamodb:Scan"), List.of(data.clusterTable().getTableArn())));
+        case STOP_RUN ->
+            role.addToPolicy(
+                allow(
+                    List.of("states:DescribeExecution", "states:StopExecution"),
+                    List.of(executionsOf("run"))));
+        case CLUSTER_LIFECYCLE -> {
+          List<String> lifecycle = List.of("cluster-create", "cluster-update", CLUSTER_DESTROY);
+          role.addToPolicy(
+              allow(
+                  List.of("states:StartExecution"),
+                  lifecycle.stream().map(machineArns::get).toList()));
+          role.addToPolicy(
+              allow(
+                  List.of("states:DescribeExecution", "states:GetExecutionHistory"),
+                  lifecycle.stream().map(this::executionsOf).toList()));
+        }
+        case RUNTIME_ROLE_TRUST ->
+            role.addToPolicy(
+                allow(
+                    List.of("iam:GetRole", "iam:UpdateAssumeRolePolicy"),
+                    List.of(iamArn(getAccount(), "role" + RuntimeRoles.PATH + "*"))));
         case START_CLUSTER_DESTROY ->
             role.addToPolicy(
                 allow(List.of("states:StartExecution"), List.of(machineArns.get(CLUSTER_DESTROY))));
@@ -384,6 +411,16 @@ public final class WorkflowsStack extends Stack {
         .aliasName(ALIAS)
         .version(fn.getCurrentVersion())
         .build();
+  }
+
+  /** The executions of a machine: {@code arn:...:execution:<machine name>:*}. */
+  private String executionsOf(String definition) {
+    return machineArns.get(definition).replace(":stateMachine:", ":execution:") + ":*";
+  }
+
+  /** The alias a function is invoked through (the API's proxy integration uses it). */
+  public Alias alias(String function) {
+    return aliases.get(function);
   }
 
   /**

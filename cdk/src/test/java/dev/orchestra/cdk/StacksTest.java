@@ -368,6 +368,45 @@ class StacksTest {
   }
 
   @Test
+  void everyPathGoesToTheApiFunctionThroughALambdaProxyIntegration() {
+    // ANY on the root and on {proxy+}; nothing else, and no MOCK integration left.
+    app.api.resourceCountIs("AWS::ApiGateway::Method", 2);
+    app.api.allResourcesProperties(
+        "AWS::ApiGateway::Method",
+        Match.objectLike(
+            Map.of(
+                "HttpMethod",
+                "ANY",
+                "AuthorizationType",
+                "AWS_IAM",
+                "Integration",
+                Match.objectLike(Map.of("Type", "AWS_PROXY", "IntegrationHttpMethod", "POST")))));
+    app.api.hasResourceProperties(
+        "AWS::ApiGateway::Resource", Match.objectLike(Map.of("PathPart", "{proxy+}")));
+    app.api.hasResourceProperties(
+        "AWS::Lambda::Permission",
+        Match.objectLike(
+            Map.of("Action", "lambda:InvokeFunction", "Principal", "apigateway.amazonaws.com")));
+    assertThat(app.api.toJSON().toString()).contains("/invocations");
+    // The API function's role: what its services call, and nothing of the cluster workflows'.
+    String role =
+        app.workflows.findResources("AWS::IAM::Policy").entrySet().stream()
+            .filter(e -> e.getKey().startsWith("OrchestraApiRole"))
+            .findFirst()
+            .orElseThrow()
+            .getValue()
+            .toString();
+    assertThat(role)
+        .contains("dynamodb:Scan")
+        .contains("states:StopExecution")
+        .contains("states:GetExecutionHistory")
+        .contains("iam:UpdateAssumeRolePolicy")
+        .doesNotContain("eks:CreateCluster")
+        .doesNotContain("iam:CreateRole")
+        .doesNotContain("ec2:");
+  }
+
+  @Test
   void outputsNameTheApiTheBucketAndTheStateMachines() {
     assertThat(app.api.findOutputs("ApiUrl", Match.anyValue())).isNotEmpty();
     assertThat(app.data.findOutputs("BucketName", Match.anyValue())).isNotEmpty();

@@ -12,6 +12,8 @@ import dev.orchestra.functions.kubernetes.EksTokenGenerator;
 import dev.orchestra.functions.kubernetes.KubernetesClients;
 import dev.orchestra.functions.kubernetes.KubernetesDispatchConfig;
 import dev.orchestra.functions.kubernetes.KubernetesJobDispatcher;
+import dev.orchestra.functions.logs.RunLogs;
+import dev.orchestra.functions.report.ReportService;
 import dev.orchestra.functions.results.ResultsService;
 import dev.orchestra.functions.run.RunCompletion;
 import dev.orchestra.functions.run.RunService;
@@ -132,7 +134,17 @@ public final class LoopContext implements AutoCloseable {
   }
 
   public ExperimentService experiments() {
-    return new ExperimentService(store(), issuer(), completion(), statusFiles());
+    return new ExperimentService(store(), issuer(), completion(), statusFiles(), reports());
+  }
+
+  /** Experiment reports: the store and the bucket. */
+  public ReportService reports() {
+    return new ReportService(store(), s3(), java.time.Clock.systemUTC());
+  }
+
+  /** Run output for {@code logs}: the store and S3 (ranged reads of the bucket). */
+  public RunLogs runLogs() {
+    return new RunLogs(store(), aws.s3(), config.require(EnvVars.BUCKET));
   }
 
   public RunService runs() {

@@ -8,6 +8,7 @@ import dev.orchestra.local.plan.ResourcePlan;
 import dev.orchestra.local.testing.Poll;
 import dev.orchestra.local.testing.TestFunctions;
 import dev.orchestra.shared.run.RunContract;
+import dev.orchestra.shared.run.RunStorage;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -214,10 +215,55 @@ class ProcessNodeTest {
             .aws()
             .s3()
             .getObjectAsBytes(
-                b -> b.bucket("artifacts").key("runs/exp-1/exp-1-r00001/output-a1.log"))
+                b -> b.bucket("artifacts").key(RunStorage.outputKey("exp-1", "exp-1-r00001", 1)))
             .asUtf8String();
     assertThat(uploaded).isEqualTo(expectedLine + "\n");
     assertThat(jobCondition("exp-1-r00001")).isEqualTo("Complete");
+  }
+
+  private static software.amazon.awssdk.core.ResponseBytes<
+          software.amazon.awssdk.services.s3.model.GetObjectResponse>
+      output(String runId) {
+    try {
+      return runtime
+          .aws()
+          .s3()
+          .getObjectAsBytes(
+              b -> b.bucket("artifacts").key(RunStorage.outputKey("exp-1", runId, 1)));
+    } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException notYet) {
+      return null;
+    }
+  }
+
+  @Test
+  void runningJob_outputIsUploadedOnHeartbeats_markedPartial_thenWholeMarkedFinal()
+      throws Exception {
+    Path go = workdir.resolve("go-r00004");
+    String command = "echo first; until [ -f '" + go + "' ]; do sleep 0.05; done; echo second";
+    k8s.batch()
+        .v1()
+        .jobs()
+        .inNamespace(RunContract.NAMESPACE)
+        .resource(job("exp-1-r00004", command))
+        .create();
+
+    var partial =
+        Poll.until(
+            "the output so far in S3",
+            Duration.ofSeconds(30),
+            () -> {
+              var o = output("exp-1-r00004");
+              return o != null && o.asUtf8String().equals("first\n") ? o : null;
+            });
+    assertThat(partial.response().metadata())
+        .containsEntry(RunStorage.OUTPUT_STATE, RunStorage.PARTIAL);
+    Files.writeString(go, "");
+
+    assertThat(result("exp-1-r00004").get("exit_code").asInt()).isZero();
+    var whole = output("exp-1-r00004");
+    assertThat(whole.asUtf8String()).isEqualTo("first\nsecond\n");
+    assertThat(whole.response().metadata())
+        .containsEntry(RunStorage.OUTPUT_STATE, RunStorage.FINAL);
   }
 
   @Test

@@ -15,7 +15,8 @@ import picocli.CommandLine.Command;
       ValidateBench.class,
       OptimizerBenchCommand.class,
       SuggestBenchCommand.class,
-      LoopBench.class
+      LoopBench.class,
+      ApiBench.class
     })
 public final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -7,22 +7,17 @@ import dev.orchestra.cli.UserError;
 import dev.orchestra.functions.OrchestraConfig;
 import dev.orchestra.functions.aws.AwsClients;
 import dev.orchestra.functions.cluster.ClusterIam;
+import dev.orchestra.functions.cluster.ClusterOperations;
 import dev.orchestra.functions.cluster.ClusterRecord;
+import dev.orchestra.functions.cluster.ClusterRequestException;
 import dev.orchestra.functions.cluster.ClusterStore;
+import dev.orchestra.functions.cluster.UnknownClusterException;
 import dev.orchestra.functions.kubernetes.ClusterEndpoint;
 import dev.orchestra.functions.kubernetes.ClusterEndpointResolver;
-import dev.orchestra.functions.kubernetes.EksTokenGenerator;
-import dev.orchestra.functions.kubernetes.KubernetesClients;
-import dev.orchestra.local.cluster.ClusterResources;
 import dev.orchestra.shared.EnvVars;
 import dev.orchestra.shared.cluster.ClusterNames;
-import dev.orchestra.shared.cluster.TrustPolicies;
 import dev.orchestra.shared.config.ClusterConfig;
-import dev.orchestra.shared.config.ConfigParser;
-import dev.orchestra.shared.config.ConfigWriter;
 import dev.orchestra.shared.config.Finding;
-import dev.orchestra.shared.config.Parsed;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -32,7 +27,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -41,7 +35,6 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import software.amazon.awssdk.services.sfn.model.DescribeExecutionResponse;
 import software.amazon.awssdk.services.sfn.model.ExecutionStatus;
-import software.amazon.awssdk.services.sfn.model.HistoryEvent;
 
 /** {@code orchestra cluster ...}: create, update, destroy and use EKS training clusters. */
 @Command(
@@ -102,18 +95,15 @@ public final class ClusterCommand implements Runnable {
     }
 
     static ClusterStore store(AwsClients aws, OrchestraConfig config) {
-      return new ClusterStore(aws.dynamo(), config.require(EnvVars.CLUSTER_TABLE));
+      return new ClusterOperations(config, aws).store();
     }
 
-    static ClusterRecord record(ClusterStore store, String name) {
-      return store
-          .get(name)
-          .orElseThrow(
-              () ->
-                  new UserError(
-                      "no cluster named "
-                          + name
-                          + "; `orchestra cluster list` shows the clusters there are"));
+    static ClusterRecord record(ClusterOperations ops, String name) {
+      try {
+        return ops.record(name);
+      } catch (UnknownClusterException e) {
+        throw new UserError(e.getMessage());
+      }
     }
   }
 
@@ -128,15 +118,15 @@ public final class ClusterCommand implements Runnable {
     boolean noWait;
 
     ClusterConfig parse(String text) {
-      Parsed<ClusterConfig> p = ConfigParser.parseCluster(file.toString(), text);
-      if (!p.findings().isEmpty()) {
-        for (Finding f : p.findings()) {
+      try {
+        return ClusterOperations.parse(file.toString(), text);
+      } catch (ClusterRequestException e) {
+        for (Finding f : e.findings()) {
           err().printf("%s %s: %s%n  fix: %s%n", f.file(), f.path(), f.problem(), f.fix());
         }
         err().flush();
-        throw new UserError(file + " has " + p.findings().size() + " problem(s); nothing was done");
+        throw new UserError(e.getMessage());
       }
-      return p.value();
     }
 
     String text() {
@@ -148,29 +138,20 @@ public final class ClusterCommand implements Runnable {
     }
   }
 
-  /** Starts an execution and, unless told not to, follows it with the current step and time. */
-  static int startAndFollow(
-      AwsClients aws, String machine, Map<String, Object> input, boolean noWait, PrintWriter err)
-      throws IOException {
-    String payload = JSON.writeValueAsString(input);
-    String arn =
-        aws.sfn()
-            .startExecution(
-                b ->
-                    b.stateMachineArn(stateMachineArn(aws, machine))
-                        .name(UUID.randomUUID().toString())
-                        .input(payload))
-            .executionArn();
-    err.println("started " + arn);
+  /** Follows a started execution, unless told not to, with the current step and time. */
+  static int follow(
+      ClusterOperations ops, ClusterOperations.Started started, boolean noWait, PrintWriter err) {
+    String arn = started.executionArn();
+    err.println((started.started() ? "started " : "already under way or done: ") + arn);
     err.flush();
-    if (noWait) {
+    if (noWait || arn == null) {
       return 0;
     }
     Instant start = Instant.now();
     String lastStep = "";
     while (true) {
-      DescribeExecutionResponse d = aws.sfn().describeExecution(b -> b.executionArn(arn));
-      String step = currentStep(aws, arn);
+      DescribeExecutionResponse d = ops.describe(arn);
+      String step = ops.currentStep(arn);
       if (!step.equals(lastStep)) {
         long s = Duration.between(start, Instant.now()).toSeconds();
         err.printf("[%3d:%02d] %s%n", s / 60, s % 60, step);
@@ -185,7 +166,7 @@ public final class ClusterCommand implements Runnable {
           return 0;
         }
         err.printf("%s after %d:%02d: %s%n", d.status(), s / 60, s % 60, d.cause());
-        String why = failureMessage(aws, arn);
+        String why = ops.failureMessage(arn);
         if (why != null) {
           err.println("  " + why);
         }
@@ -201,44 +182,6 @@ public final class ClusterCommand implements Runnable {
     }
   }
 
-  /** The last state entered (histories of these machines are small: read them whole). */
-  static String currentStep(AwsClients aws, String arn) {
-    String step = "starting";
-    for (HistoryEvent e :
-        aws.sfn().getExecutionHistoryPaginator(b -> b.executionArn(arn)).events()) {
-      if (e.stateEnteredEventDetails() != null) {
-        step = e.stateEnteredEventDetails().name();
-      }
-    }
-    return step;
-  }
-
-  /** The error message of the last failed task (a handler's exception message), or null. */
-  static String failureMessage(AwsClients aws, String arn) {
-    String cause = null;
-    for (HistoryEvent e :
-        aws.sfn().getExecutionHistoryPaginator(b -> b.executionArn(arn)).events()) {
-      if (e.taskFailedEventDetails() != null) {
-        cause = e.taskFailedEventDetails().cause();
-      } else if (e.lambdaFunctionFailedEventDetails() != null) {
-        cause = e.lambdaFunctionFailedEventDetails().cause();
-      }
-    }
-    if (cause == null) {
-      return null;
-    }
-    try {
-      var node = JSON.readTree(cause);
-      return node.has("errorMessage") ? node.get("errorMessage").asText() : cause;
-    } catch (IOException notJson) {
-      return cause;
-    }
-  }
-
-  static String stateMachineArn(AwsClients aws, String machine) {
-    return "arn:aws:states:" + aws.region().id() + ":123456789012:stateMachine:" + machine;
-  }
-
   @Command(
       name = "create",
       mixinStandardHelpOptions = true,
@@ -250,14 +193,10 @@ public final class ClusterCommand implements Runnable {
       ClusterConfig config = parse(text);
       OrchestraConfig c = target.config(err());
       try (AwsClients aws = new AwsClients(c)) {
-        String principal = aws.stsCallerArn();
-        Map<String, Object> input = new LinkedHashMap<>();
-        input.put("clusterName", config.clusterName());
-        input.put("configYaml", sendable(config));
-        input.put("principalArn", principal);
-        int rc = startAndFollow(aws, ClusterResources.CREATE_MACHINE, input, noWait, err());
+        ClusterOperations ops = new ClusterOperations(c, aws);
+        int rc = follow(ops, ops.create(config, aws.stsCallerArn()), noWait, err());
         if (rc != 0) {
-          store(aws, c)
+          ops.store()
               .get(config.clusterName())
               .map(ClusterRecord::reason)
               .ifPresent(r -> err().println("reason: " + r));
@@ -279,12 +218,11 @@ public final class ClusterCommand implements Runnable {
       ClusterConfig config = parse(text);
       OrchestraConfig c = target.config(err());
       try (AwsClients aws = new AwsClients(c)) {
-        Map<String, Object> input = new LinkedHashMap<>();
-        input.put("clusterName", config.clusterName());
-        input.put("configYaml", sendable(config));
-        int rc = startAndFollow(aws, ClusterResources.UPDATE_MACHINE, input, noWait, err());
+        ClusterOperations ops = new ClusterOperations(c, aws);
+        record(ops, config.clusterName());
+        int rc = follow(ops, ops.update(null, config), noWait, err());
         if (rc != 0) {
-          store(aws, c)
+          ops.store()
               .get(config.clusterName())
               .map(ClusterRecord::reason)
               .ifPresent(r -> err().println("reason: " + r));
@@ -300,7 +238,7 @@ public final class ClusterCommand implements Runnable {
    * credentials (they never leave the CLI, whatever YAML style the file used).
    */
   static String sendable(ClusterConfig config) {
-    return ConfigWriter.toYaml(config.redacted());
+    return ClusterOperations.sendable(config);
   }
 
   @Command(
@@ -318,10 +256,9 @@ public final class ClusterCommand implements Runnable {
     public Integer call() throws IOException {
       OrchestraConfig c = target.config(err());
       try (AwsClients aws = new AwsClients(c)) {
-        record(store(aws, c), name);
-        int rc =
-            startAndFollow(
-                aws, ClusterResources.DESTROY_MACHINE, Map.of("clusterName", name), noWait, err());
+        ClusterOperations ops = new ClusterOperations(c, aws);
+        record(ops, name);
+        int rc = follow(ops, ops.destroy(name), noWait, err());
         if (rc == 0 && !noWait) {
           DefaultTarget.forget(name);
         }
@@ -345,24 +282,21 @@ public final class ClusterCommand implements Runnable {
     public Integer call() throws IOException {
       OrchestraConfig c = target.config(err());
       try (AwsClients aws = new AwsClients(c)) {
-        ClusterRecord r = record(store(aws, c), name);
+        ClusterOperations ops = new ClusterOperations(c, aws);
+        record(ops, name);
+        ClusterOperations.Status st = ops.status(name);
+        ClusterRecord r = st.record();
         List<Map<String, Object>> groups = new java.util.ArrayList<>();
-        try {
-          for (String g : aws.eks().listNodegroups(b -> b.clusterName(name)).nodegroups()) {
-            var ng =
-                aws.eks().describeNodegroup(b -> b.clusterName(name).nodegroupName(g)).nodegroup();
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("name", g);
-            m.put("role", ng.labels().get("orchestra.dev/node-group"));
-            m.put("status", ng.statusAsString());
-            m.put("instanceTypes", ng.instanceTypes());
-            m.put("min", ng.scalingConfig().minSize());
-            m.put("max", ng.scalingConfig().maxSize());
-            m.put("desired", ng.scalingConfig().desiredSize());
-            groups.add(m);
-          }
-        } catch (software.amazon.awssdk.services.eks.model.ResourceNotFoundException gone) {
-          // no EKS cluster (failed create): the record says why
+        for (ClusterOperations.NodeGroupView ng : st.nodeGroups()) {
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("name", ng.name());
+          m.put("role", ng.role());
+          m.put("status", ng.status());
+          m.put("instanceTypes", ng.instanceTypes());
+          m.put("min", ng.min());
+          m.put("max", ng.max());
+          m.put("desired", ng.desired());
+          groups.add(m);
         }
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("name", r.name());
@@ -372,6 +306,7 @@ public final class ClusterCommand implements Runnable {
         doc.put("nodeGroups", groups);
         doc.put("history", r.history());
         doc.put("updatedAt", r.updatedAt());
+        doc.put("step", st.step());
         if (json) {
           out().println(JSON.writeValueAsString(doc));
         } else {
@@ -408,7 +343,7 @@ public final class ClusterCommand implements Runnable {
     public Integer call() throws IOException {
       OrchestraConfig c = target.config(err());
       try (AwsClients aws = new AwsClients(c)) {
-        List<ClusterRecord> all = store(aws, c).list();
+        List<ClusterRecord> all = new ClusterOperations(c, aws).list();
         if (json) {
           out()
               .println(
@@ -442,16 +377,14 @@ public final class ClusterCommand implements Runnable {
     public Integer call() throws IOException {
       OrchestraConfig c = target.config(err());
       try (AwsClients aws = new AwsClients(c)) {
-        record(store(aws, c), name);
-        KubernetesClients clients =
-            new KubernetesClients(
-                new ClusterEndpointResolver(c, aws::eks),
-                new EksTokenGenerator(aws.credentials(), aws.region()));
+        ClusterOperations ops = new ClusterOperations(c, aws);
+        record(ops, name);
         int nodes;
         String server;
-        try (KubernetesClient k = clients.open(name)) {
-          server = k.getMasterUrl().toString();
-          nodes = k.nodes().list().getItems().size();
+        try {
+          ClusterOperations.TestResult t = ops.test(name);
+          server = t.server();
+          nodes = t.nodes();
         } catch (RuntimeException e) {
           throw new UserError(
               "cluster " + name + ": the Kubernetes API did not answer: " + e.getMessage(), 1);
@@ -487,7 +420,7 @@ public final class ClusterCommand implements Runnable {
     public Integer call() throws IOException {
       OrchestraConfig c = target.config(err());
       try (AwsClients aws = new AwsClients(c)) {
-        ClusterRecord r = record(store(aws, c), name);
+        ClusterRecord r = record(new ClusterOperations(c, aws), name);
         if (!ClusterRecord.ACTIVE.equals(r.status())) {
           throw new UserError(
               "cluster " + name + " is " + r.status() + "; connect to an ACTIVE cluster");
@@ -523,26 +456,16 @@ public final class ClusterCommand implements Runnable {
     String principal;
 
     int edit(boolean add) throws IOException {
-      if (!principal.matches("arn:aws[a-z-]*:(iam|sts)::\\d{12}:.+")) {
-        throw new UserError(
-            "--principal: "
-                + principal
-                + " is not an IAM ARN (arn:aws:iam::123456789012:user/NAME or role/NAME)");
-      }
       OrchestraConfig c = target.config(err());
       try (AwsClients aws = new AwsClients(c)) {
-        record(store(aws, c), name);
-        ClusterIam iam = new ClusterIam(aws.iam(), null);
+        ClusterOperations ops = new ClusterOperations(c, aws);
         List<String> now;
         try {
-          now =
-              iam.editTrust(
-                  ClusterNames.accessRole(name),
-                  doc ->
-                      add
-                          ? TrustPolicies.addPrincipal(doc, principal)
-                          : TrustPolicies.removePrincipal(doc, principal));
-        } catch (IllegalArgumentException e) {
+          now = add ? ops.share(name, principal) : ops.unshare(name, principal);
+        } catch (ClusterRequestException e) {
+          throw new UserError(
+              e.getMessage().startsWith("principal ") ? "--" + e.getMessage() : e.getMessage());
+        } catch (UnknownClusterException e) {
           throw new UserError(e.getMessage());
         }
         out().printf("%s: the access role trusts %s%n", name, now);

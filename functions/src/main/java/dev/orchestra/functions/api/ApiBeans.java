@@ -1,6 +1,7 @@
 package dev.orchestra.functions.api;
 
 import dev.orchestra.functions.LoopContext;
+import dev.orchestra.functions.cluster.ClusterOperations;
 import dev.orchestra.functions.experiment.ExperimentQueries;
 import dev.orchestra.functions.experiment.ExperimentStopper;
 import dev.orchestra.functions.intake.IntakeService;
@@ -23,6 +24,21 @@ public class ApiBeans {
   @Singleton
   ExperimentQueries queries(LoopContext ctx) {
     return new ExperimentQueries(ctx.store());
+  }
+
+  @Singleton
+  dev.orchestra.functions.report.ReportService reports(LoopContext ctx) {
+    return ctx.reports();
+  }
+
+  @Singleton
+  dev.orchestra.functions.logs.RunLogs runLogs(LoopContext ctx) {
+    return ctx.runLogs();
+  }
+
+  @Singleton
+  ClusterOperations clusters(LoopContext ctx) {
+    return new ClusterOperations(ctx.config(), ctx.aws());
   }
 
   @Singleton

@@ -57,6 +57,57 @@ public final class ApiErrors {
     }
   }
 
+  /** A cluster request to fix (an invalid cluster.yml comes with its findings). */
+  @Singleton
+  public static class ClusterRequestHandler
+      implements ExceptionHandler<
+          dev.orchestra.functions.cluster.ClusterRequestException, HttpResponse<ApiError>> {
+    @Override
+    public HttpResponse<ApiError> handle(
+        HttpRequest request, dev.orchestra.functions.cluster.ClusterRequestException e) {
+      return respond(
+          HttpStatus.BAD_REQUEST,
+          new ApiError(
+              e.findings().isEmpty() ? "bad_request" : "invalid_config",
+              e.getMessage(),
+              e.findings()));
+    }
+  }
+
+  /** No cluster of that name: 404. */
+  @Singleton
+  public static class UnknownClusterHandler
+      implements ExceptionHandler<
+          dev.orchestra.functions.cluster.UnknownClusterException, HttpResponse<ApiError>> {
+    @Override
+    public HttpResponse<ApiError> handle(
+        HttpRequest request, dev.orchestra.functions.cluster.UnknownClusterException e) {
+      return respond(HttpStatus.NOT_FOUND, new ApiError("not_found", e.getMessage(), List.of()));
+    }
+  }
+
+  /**
+   * The cluster's Kubernetes API did not answer (cluster test): not the caller's mistake nor our
+   * bug, but the cluster's state: 409 with the reason.
+   */
+  @Singleton
+  public static class KubernetesHandler
+      implements ExceptionHandler<
+          io.fabric8.kubernetes.client.KubernetesClientException, HttpResponse<ApiError>> {
+    @Override
+    public HttpResponse<ApiError> handle(
+        HttpRequest request, io.fabric8.kubernetes.client.KubernetesClientException e) {
+      return respond(
+          HttpStatus.CONFLICT,
+          new ApiError(
+              "conflict",
+              "the cluster's Kubernetes API did not answer: "
+                  + e.getMessage()
+                  + "; check the cluster's status",
+              List.of()));
+    }
+  }
+
   /** Anything else thrown by our code is our bug: 500 internal, logged, no details leaked. */
   @Singleton
   public static class InternalHandler

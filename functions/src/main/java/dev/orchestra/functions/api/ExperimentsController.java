@@ -4,11 +4,14 @@ import dev.orchestra.functions.api.Views.BestEntry;
 import dev.orchestra.functions.api.Views.ExperimentSummary;
 import dev.orchestra.functions.api.Views.ExperimentView;
 import dev.orchestra.functions.api.Views.Items;
+import dev.orchestra.functions.api.Views.LogChunk;
 import dev.orchestra.functions.api.Views.PageView;
 import dev.orchestra.functions.api.Views.RunView;
 import dev.orchestra.functions.experiment.ExperimentQueries;
 import dev.orchestra.functions.experiment.ExperimentStopper;
 import dev.orchestra.functions.intake.IntakeService;
+import dev.orchestra.functions.logs.RunLogs;
+import dev.orchestra.functions.report.ReportService;
 import dev.orchestra.functions.store.DynamoDbExperimentStore.Page;
 import dev.orchestra.functions.store.ExperimentRecord;
 import dev.orchestra.functions.store.RunRecord;
@@ -37,12 +40,20 @@ public class ExperimentsController {
   private final IntakeService intake;
   private final ExperimentQueries queries;
   private final ExperimentStopper stopper;
+  private final ReportService reports;
+  private final RunLogs logs;
 
   public ExperimentsController(
-      IntakeService intake, ExperimentQueries queries, ExperimentStopper stopper) {
+      IntakeService intake,
+      ExperimentQueries queries,
+      ExperimentStopper stopper,
+      ReportService reports,
+      RunLogs logs) {
     this.intake = intake;
     this.queries = queries;
     this.stopper = stopper;
+    this.reports = reports;
+    this.logs = logs;
   }
 
   @Operation(
@@ -113,6 +124,58 @@ public class ExperimentsController {
   @Get(uri = "/{id}/best", produces = MediaType.APPLICATION_JSON)
   public Items<BestEntry> best(@PathVariable("id") String id) {
     return new Items<>(Views.best(queries.best(Ids.id("experiment id", id))));
+  }
+
+  @Operation(
+      summary = "The experiment's report",
+      description =
+          "One self-contained HTML file (no network fetches), rendered from the current state and"
+              + " stored at reports/<id>/report.html.")
+  @Get(uri = "/{id}/report", produces = MediaType.TEXT_HTML)
+  public HttpResponse<String> report(@PathVariable("id") String id) {
+    String html = reports.html(Ids.id("experiment id", id));
+    return HttpResponse.ok(html).contentType(MediaType.TEXT_HTML_TYPE);
+  }
+
+  @Operation(
+      summary = "A chunk of a run's output",
+      description =
+          "attempt defaults to the run's current one, offset to 0; at most 1 MiB per chunk;"
+              + " complete is true once the attempt ended and next_offset reached the end of its"
+              + " output.")
+  @Get(uri = "/{id}/runs/{run}/logs", produces = MediaType.APPLICATION_JSON)
+  public LogChunk logs(
+      @PathVariable("id") String id,
+      @PathVariable("run") String run,
+      @Nullable @QueryValue("attempt") String attempt,
+      @Nullable @QueryValue("offset") String offset) {
+    RunLogs.Chunk c =
+        logs.read(
+            Ids.id("experiment id", id),
+            Ids.id("run id", run),
+            attempt == null || attempt.isBlank() ? null : (int) number("attempt", attempt, 1),
+            offset == null || offset.isBlank() ? 0 : number("offset", offset, 0));
+    return new LogChunk(c.runId(), c.attempt(), c.offset(), c.nextOffset(), c.complete(), c.text());
+  }
+
+  private static long number(String name, String raw, long min) {
+    try {
+      long v = Long.parseLong(raw.trim());
+      if (v >= min && v <= (name.equals("attempt") ? Integer.MAX_VALUE : Long.MAX_VALUE)) {
+        return v;
+      }
+    } catch (NumberFormatException notANumber) {
+      // answered below
+    }
+    throw ApiException.badRequest(
+        name
+            + "="
+            + raw
+            + " is not a whole number of at least "
+            + min
+            + (name.equals("offset")
+                ? "; pass 0 or the next_offset of the previous chunk"
+                : "; attempts count from 1"));
   }
 
   @Operation(

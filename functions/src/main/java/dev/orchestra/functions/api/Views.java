@@ -92,6 +92,16 @@ public final class Views {
   public record PageView<T>(
       @JsonProperty("items") List<T> items, @JsonProperty("next") String next) {}
 
+  /** One chunk of a run attempt's output. */
+  @JsonInclude(JsonInclude.Include.ALWAYS)
+  public record LogChunk(
+      @JsonProperty("run_id") String runId,
+      @JsonProperty("attempt") int attempt,
+      @JsonProperty("offset") long offset,
+      @JsonProperty("next_offset") long nextOffset,
+      @JsonProperty("complete") boolean complete,
+      @JsonProperty("text") String text) {}
+
   @JsonInclude(JsonInclude.Include.ALWAYS)
   public record VersionView(@JsonProperty("version") String version) {}
 

@@ -2,6 +2,7 @@ package dev.orchestra.functions.carrier;
 
 import dev.orchestra.shared.run.ResultMessage;
 import dev.orchestra.shared.run.RunContract;
+import dev.orchestra.shared.run.RunStorage;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,10 +22,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Carries one run attempt: starts the training command ({@code /bin/sh -c}) with the run contract's
- * environment, sends heartbeats while it lives, then reads the metrics file and sends one result
- * (exit code, metrics, output tail) and uploads the full output to {@code
- * s3://BUCKET/runs/<experiment id>/<run id>/output-a<attempt>.log}. Used by the local process node
- * and meant for the EC2 agent; the reporter container does the same in a pod.
+ * environment, sends heartbeats while it lives (each also uploading the output so far when it grew,
+ * up to {@link RunStorage#PARTIAL_OUTPUT_LIMIT} bytes, so {@code logs --follow} shows progress),
+ * then reads the metrics file and sends one result (exit code, metrics, output tail) and uploads
+ * the full output to {@code s3://BUCKET/runs/<experiment id>/<run id>/a<attempt>/output.log}
+ * ({@link RunStorage#outputKey}). Used by the local process node and meant for the EC2 agent; the
+ * reporter container does the same in a pod.
  *
  * <p>The training process never sees the nonce or any carrier variable: its environment is the
  * carrier's own minus every {@code ORCHESTRA_*} variable, plus {@link Attempt#trainingEnv()}, plus
@@ -50,7 +53,7 @@ public final class RunCarrier {
       Duration heartbeatInterval) {
 
     public String outputKey() {
-      return "runs/" + experimentId + "/" + runId + "/output-a" + attempt + ".log";
+      return RunStorage.outputKey(experimentId, runId, attempt);
     }
   }
 
@@ -110,9 +113,13 @@ public final class RunCarrier {
         attempt.attempt(),
         process.pid(),
         attempt.command());
+    OutputUploads uploads = new OutputUploads(attempt, output);
     ScheduledFuture<?> heartbeats =
         scheduler.scheduleAtFixedRate(
-            () -> heartbeat(attempt),
+            () -> {
+              heartbeat(attempt);
+              uploads.partial();
+            },
             0,
             Math.max(1, attempt.heartbeatInterval().toMillis()),
             TimeUnit.MILLISECONDS);
@@ -125,7 +132,7 @@ public final class RunCarrier {
               heartbeats.cancel(false);
               try {
                 running.completion.complete(
-                    finish(attempt, process, running.released, metrics, output));
+                    finish(attempt, process, running.released, metrics, output, uploads));
               } catch (RuntimeException | IOException e) {
                 LOG.error(
                     "run {} attempt {}: could not report the result",
@@ -175,7 +182,12 @@ public final class RunCarrier {
   }
 
   private Outcome finish(
-      Attempt attempt, Process process, boolean released, Path metricsFile, Path output)
+      Attempt attempt,
+      Process process,
+      boolean released,
+      Path metricsFile,
+      Path output,
+      OutputUploads uploads)
       throws IOException {
     int exit = process.exitValue();
     if (released) {
@@ -184,6 +196,15 @@ public final class RunCarrier {
           attempt.runId(),
           attempt.attempt(),
           exit);
+      try {
+        uploads.last();
+      } catch (RuntimeException e) {
+        LOG.warn(
+            "run {} attempt {}: output not uploaded: {}",
+            attempt.runId(),
+            attempt.attempt(),
+            e.toString());
+      }
       return new Outcome(exit, null, OutputTail.of(output), true);
     }
     MetricsFile.Reading reading = MetricsFile.read(metricsFile);
@@ -191,7 +212,7 @@ public final class RunCarrier {
     if (reading.problem() != null) {
       tail = OutputTail.withNote(tail, "orchestra: " + reading.problem() + "\n");
     }
-    transport.upload(attempt.bucket(), attempt.outputKey(), output);
+    uploads.last();
     transport.send(
         attempt.resultsQueueUrl(),
         ResultMessage.result(
@@ -204,6 +225,55 @@ public final class RunCarrier {
             tail));
     LOG.info("run {} attempt {}: exit {}, result sent", attempt.runId(), attempt.attempt(), exit);
     return new Outcome(exit, reading.metrics(), tail, false);
+  }
+
+  /**
+   * One attempt's output uploads: partial ones from the heartbeat thread while it runs, then the
+   * final one. They are serialized, and none follows the final one, so a slow partial upload can
+   * never overwrite the whole output.
+   */
+  private final class OutputUploads {
+    private final Attempt attempt;
+    private final Path output;
+    private long uploaded;
+    private boolean ended;
+
+    OutputUploads(Attempt attempt, Path output) {
+      this.attempt = attempt;
+      this.output = output;
+    }
+
+    /** Uploads the output so far when it grew since the last upload (up to the limit). */
+    synchronized void partial() {
+      if (ended) {
+        return;
+      }
+      try {
+        long size = Math.min(Files.size(output), RunStorage.PARTIAL_OUTPUT_LIMIT);
+        if (size > uploaded) {
+          transport.upload(
+              attempt.bucket(),
+              attempt.outputKey(),
+              output,
+              RunStorage.PARTIAL_OUTPUT_LIMIT,
+              false);
+          uploaded = size;
+        }
+      } catch (IOException | RuntimeException e) {
+        // The next heartbeat tries again; the final upload carries everything anyway.
+        LOG.warn(
+            "run {} attempt {}: output so far not uploaded: {}",
+            attempt.runId(),
+            attempt.attempt(),
+            e.toString());
+      }
+    }
+
+    /** Uploads the whole output, marked final; no partial upload follows. */
+    synchronized void last() {
+      ended = true;
+      transport.upload(attempt.bucket(), attempt.outputKey(), output, Long.MAX_VALUE, true);
+    }
   }
 
   private static void deleteQuietly(Path dir) {

@@ -72,6 +72,11 @@ public class ClusterOperations {
   /** {@code cluster test}: the Kubernetes API answered with this many nodes. */
   public record TestResult(String name, String server, int nodes) {}
 
+  /** The identity these calls run as (STS GetCallerIdentity). */
+  public String callerArn() {
+    return aws.stsCallerArn();
+  }
+
   public ClusterStore store() {
     return store;
   }

@@ -1,6 +1,7 @@
 package dev.orchestra.functions.experiment;
 
 import dev.orchestra.functions.Json;
+import dev.orchestra.functions.report.ReportService;
 import dev.orchestra.functions.run.RunCompletion;
 import dev.orchestra.functions.store.DynamoDbExperimentStore;
 import dev.orchestra.functions.store.DynamoDbExperimentStore.IssueResult;
@@ -11,23 +12,30 @@ import dev.orchestra.shared.experiment.ExperimentIds;
 import dev.orchestra.shared.experiment.ExperimentNotFoundException;
 import dev.orchestra.shared.experiment.ExperimentStatus;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The experiment state machine's steps: Prepare (with SeedRuns), WaitUntilDone, Finalize. */
 public class ExperimentService {
+  private static final Logger LOG = LoggerFactory.getLogger(ExperimentService.class);
+
   private final DynamoDbExperimentStore store;
   private final RunIssuer issuer;
   private final RunCompletion completion;
   private final StatusFiles status;
+  private final ReportService reports;
 
   public ExperimentService(
       DynamoDbExperimentStore store,
       RunIssuer issuer,
       RunCompletion completion,
-      StatusFiles status) {
+      StatusFiles status,
+      ReportService reports) {
     this.store = store;
     this.issuer = issuer;
     this.completion = completion;
     this.status = status;
+    this.reports = reports;
   }
 
   /**
@@ -70,7 +78,8 @@ public class ExperimentService {
 
   /**
    * Finalize (and MarkFailed, with {@code error}): the final status from the counters, the best
-   * list, and the status file.
+   * list, the status file and the report. A report that cannot be rendered or stored is logged and
+   * does not fail Finalize: the API renders it again on request.
    */
   public void finalize(String experimentId, String error) {
     ExperimentRecord exp = experiment(experimentId);
@@ -85,6 +94,11 @@ public class ExperimentService {
     String best = Json.write(BestRuns.of(exp.plan(), runs));
     store.finish(experimentId, end, best, error);
     status.progress(experiment(experimentId));
+    try {
+      reports.html(experimentId);
+    } catch (RuntimeException e) {
+      LOG.warn("experiment {}: the report was not stored: {}", experimentId, e.toString());
+    }
   }
 
   private ExperimentRecord experiment(String id) {

@@ -9,13 +9,16 @@ import dev.orchestra.functions.store.ExperimentRecord;
 import dev.orchestra.functions.store.RunRecord;
 import dev.orchestra.local.LocalRuntime;
 import dev.orchestra.local.LocalRuntimeOptions;
+import dev.orchestra.local.testing.HeadlessChromium;
 import dev.orchestra.local.testing.Poll;
+import dev.orchestra.local.testing.ReportPage;
 import dev.orchestra.shared.EnvVars;
 import dev.orchestra.shared.TimeScale;
 import dev.orchestra.shared.experiment.ExperimentIds;
 import dev.orchestra.shared.experiment.ExperimentStatus;
 import dev.orchestra.shared.experiment.Reasons;
 import dev.orchestra.shared.experiment.RunStatus;
+import dev.orchestra.shared.report.ReportStorage;
 import dev.orchestra.shared.run.ResultMessage;
 import dev.orchestra.shared.run.RunContract;
 import java.io.IOException;
@@ -331,5 +334,131 @@ class ExperimentLoopTest {
     assertThat(ctx.store().runs(id))
         .allSatisfy(r -> assertThat(r.status()).as(r.toString()).isEqualTo(RunStatus.SUCCEEDED));
     assertThat(end.succeeded()).isEqualTo(4);
+  }
+
+  /**
+   * The training script of the report experiments: run 3 fails; the others report value (and other)
+   * from x and the optimizer.
+   */
+  static final String REPORT_TRAINING =
+      """
+      case "$ORCHESTRA_RUN_ID" in *-r00003) echo 'run 3 breaks on purpose'; exit 3;; esac
+      echo "x=$ORCHESTRA_PARAM_X optimizer=$ORCHESTRA_PARAM_OPTIMIZER"
+      awk -v x="$ORCHESTRA_PARAM_X" -v o="$ORCHESTRA_PARAM_OPTIMIZER" 'BEGIN {
+        p = (o == "adam") ? 0.1 : 0.3
+        printf "{\\"value\\": %f, \\"other\\": %f}", (x - 0.3) ^ 2 + p, x + p
+      }' > "$ORCHESTRA_METRICS_FILE"
+      """;
+
+  static String reportExperiment(Path dir, String experimentYml) throws IOException {
+    Files.writeString(dir.resolve("train.sh"), REPORT_TRAINING);
+    return submit(experimentYml, "run: sh train.sh\n", dir);
+  }
+
+  static final String REPORT_PARAMETERS =
+      """
+      type: random
+      budget: 6
+      parallel_bandwidth: 2
+      parameters:
+        - {name: x, type: double, bounds: {min: 0, max: 1}}
+        - {name: optimizer, type: categorical, categorical_values: [adam, sgd]}
+      """;
+
+  /** The report Finalize stored, fetched from S3 as a user would. */
+  static String storedReport(String id) {
+    return Poll.until(
+        "the report of " + id + " in S3",
+        Duration.ofSeconds(30),
+        () -> {
+          try {
+            var object =
+                ctx.aws()
+                    .s3()
+                    .getObjectAsBytes(
+                        b ->
+                            b.bucket(runtime.config().require(EnvVars.BUCKET))
+                                .key(ReportStorage.key(id)));
+            assertThat(object.response().contentType()).startsWith("text/html");
+            return object.asUtf8String();
+          } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException notYet) {
+            return null;
+          }
+        });
+  }
+
+  static ReportPage render(HeadlessChromium chromium, Path dir, String html) throws Exception {
+    Path page = dir.resolve("report.html");
+    Files.writeString(page, html);
+    HeadlessChromium.Run run = chromium.dumpDom(page);
+    assertThat(run.exitCode()).as("chromium exit; stderr: %s", run.stderr()).isZero();
+    assertThat(run.consoleLines()).as("the page's console").isEmpty();
+    return new ReportPage(run.stdout());
+  }
+
+  /**
+   * Two real experiments at once (the one- and the two-metric report), each with a failing run;
+   * their stored reports are opened in headless Chromium.
+   */
+  @Test
+  void reports_ofRealExperiments_drawEveryChartInHeadlessChromium_withoutConsoleErrors(
+      @TempDir Path dir) throws Exception {
+    HeadlessChromium chromium = HeadlessChromium.require(dir.resolve("chromium"));
+    Path one = Files.createDirectory(dir.resolve("one"));
+    Path two = Files.createDirectory(dir.resolve("two"));
+    String single =
+        reportExperiment(
+            one,
+            "name: report\nmetrics: [{name: value, objective: minimize}]\n" + REPORT_PARAMETERS);
+    String pareto =
+        reportExperiment(
+            two,
+            "name: report-pareto\nmetrics: [{name: value, objective: minimize},"
+                + " {name: other, objective: maximize}]\n"
+                + REPORT_PARAMETERS);
+
+    ExperimentRecord singleEnd = awaitEnd(single, Duration.ofSeconds(120), null);
+    assertThat(singleEnd.status()).isEqualTo(ExperimentStatus.SUCCEEDED);
+    assertThat(singleEnd.failed()).isEqualTo(1);
+    ReportPage page = render(chromium, one, storedReport(single));
+    page.assertEveryChartDrew(
+        List.of("chart-progress", "chart-param-0", "chart-param-1", "chart-parallel"));
+    assertThat(page.chartUsesColour("chart-progress", "#d62728"))
+        .as("the failed run is marked in red")
+        .isTrue();
+    assertThat(page.chartUsesColour("chart-param-1", "#d62728")).isTrue();
+    assertThat(page.table("failed-runs")).contains("exit 3").contains(single + "-r00003");
+    assertThat(page.table("top-runs")).contains("★");
+
+    Path png = Path.of("target", "report-screenshot.png");
+    HeadlessChromium.Run shot = chromium.screenshot(one.resolve("report.html"), png);
+    assertThat(shot.exitCode()).as("screenshot; stderr: %s", shot.stderr()).isZero();
+    java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(png.toFile());
+    assertThat(image.getWidth()).isEqualTo(1280);
+    java.util.Set<Integer> colours = new java.util.HashSet<>();
+    for (int y = 0; y < image.getHeight(); y += 7) {
+      for (int x = 0; x < image.getWidth(); x += 7) {
+        colours.add(image.getRGB(x, y));
+      }
+    }
+    assertThat(colours.size())
+        .as("colours in the screenshot (a blank page has one)")
+        .isGreaterThan(20);
+
+    ExperimentRecord paretoEnd = awaitEnd(pareto, Duration.ofSeconds(120), null);
+    assertThat(paretoEnd.status()).isEqualTo(ExperimentStatus.SUCCEEDED);
+    ReportPage paretoPage = render(chromium, two, storedReport(pareto));
+    paretoPage.assertEveryChartDrew(
+        List.of(
+            "chart-progress", "chart-param-0", "chart-param-1", "chart-parallel", "chart-pareto"));
+    assertThat(paretoPage.chartUsesColour("chart-pareto", "#ff7f0e"))
+        .as("the frontier is highlighted")
+        .isTrue();
+    List<?> best = Json.read(paretoEnd.best(), List.class);
+    assertThat(best).isNotEmpty();
+    for (Object entry : best) {
+      String run = (String) ((Map<?, ?>) entry).get("run");
+      assertThat(paretoPage.table("top-runs")).contains(run);
+    }
   }
 }

@@ -7,4 +7,9 @@ public class ExperimentNotFoundException extends RuntimeException {
   public ExperimentNotFoundException(String id) {
     super("experiment or run " + id + " is not in the store; it was never accepted or was deleted");
   }
+
+  /** For the kinds of not-found that say more (an unknown run of a known experiment). */
+  protected ExperimentNotFoundException(String id, String message) {
+    super(message);
+  }
 }

@@ -6,15 +6,20 @@
 #   output.log   the command's stdout and stderr
 #   metrics.json the metrics file the command writes (ORCHESTRA_METRICS_FILE)
 #   exit_code    the command's exit status, written once it has ended
-# While exit_code is absent the reporter sends a heartbeat every ORCHESTRA_HEARTBEAT_SECONDS; then
-# it uploads output.log to s3://$ORCHESTRA_BUCKET/runs/<experiment>/<run>/a<attempt>/output.log and
-# sends one result message. Needs POSIX sh, sed, tr, tail, grep, sleep and the AWS CLI v2.
+# While exit_code is absent the reporter sends a heartbeat every ORCHESTRA_HEARTBEAT_SECONDS, each
+# followed by an upload of the output so far when it grew (its first ORCHESTRA_PARTIAL_OUTPUT_BYTES,
+# marked orchestra-output=partial), so `orchestra logs --follow` shows progress; then it uploads the
+# whole output.log, marked final, to s3://$ORCHESTRA_BUCKET/runs/<experiment>/<run>/a<attempt>/
+# output.log (RunStorage.outputKey) and sends one result message. Needs POSIX sh, sed, tr, head,
+# tail, grep, sleep and the AWS CLI v2.
 set -u
 
 dir=${ORCHESTRA_DIR:-/orchestra}
 poll=${ORCHESTRA_POLL_SECONDS:-1}
 heartbeat_every=${ORCHESTRA_HEARTBEAT_SECONDS:-60}
 start_timeout=${ORCHESTRA_START_TIMEOUT_SECONDS:-1800}
+# RunStorage.PARTIAL_OUTPUT_LIMIT: a running attempt's output is uploaded up to this many bytes.
+partial_limit=${ORCHESTRA_PARTIAL_OUTPUT_BYTES:-8388608}
 experiment=$ORCHESTRA_EXPERIMENT_ID
 run=$ORCHESTRA_RUN_ID
 attempt=$ORCHESTRA_ATTEMPT
@@ -38,7 +43,7 @@ is_number() {
   esac
 }
 
-for setting in "$attempt" "$poll" "$heartbeat_every" "$start_timeout"; do
+for setting in "$attempt" "$poll" "$heartbeat_every" "$start_timeout" "$partial_limit"; do
   if ! is_number "$setting"; then
     log "a numeric setting is not a whole number: '$setting'"
     exit 2
@@ -143,6 +148,28 @@ show_new_output() {
   fi
 }
 
+output_key="runs/$experiment/$run/a$attempt/output.log"
+output_url="s3://$bucket/$output_key"
+
+# Uploads the output so far (its first $partial_limit bytes, copied first so the object matches
+# what was read) when it grew since the last upload. A failed upload is tried at the next heartbeat.
+snapshot=${TMPDIR:-/tmp}/orchestra-output-partial.$$
+uploaded=0
+upload_partial_output() {
+  [ -f "$dir/output.log" ] || return 0
+  head -c "$partial_limit" "$dir/output.log" >"$snapshot" 2>/dev/null || return 0
+  size=$(wc -c <"$snapshot" | tr -d ' ')
+  if [ "$size" -gt "$uploaded" ]; then
+    if aws s3 cp "$snapshot" "$output_url" --only-show-errors \
+      --content-type 'text/plain; charset=utf-8' --metadata orchestra-output=partial; then
+      uploaded=$size
+    else
+      log "the output so far was not uploaded; trying again with the next heartbeat"
+    fi
+  fi
+  rm -f "$snapshot"
+}
+
 elapsed=0
 since_heartbeat=$heartbeat_every
 started=no
@@ -161,6 +188,7 @@ while :; do
   fi
   if [ "$since_heartbeat" -ge "$heartbeat_every" ]; then
     send_heartbeat
+    upload_partial_output
     since_heartbeat=0
   fi
   show_new_output
@@ -171,9 +199,9 @@ done
 show_new_output
 
 if [ -f "$dir/output.log" ]; then
-  output_key="runs/$experiment/$run/a$attempt/output.log"
-  if ! aws s3 cp "$dir/output.log" "s3://$bucket/$output_key" --only-show-errors; then
-    log "could not upload the output to s3://$bucket/$output_key"
+  if ! aws s3 cp "$dir/output.log" "$output_url" --only-show-errors \
+    --content-type 'text/plain; charset=utf-8' --metadata orchestra-output=final; then
+    log "could not upload the output to $output_url"
   fi
 fi
 

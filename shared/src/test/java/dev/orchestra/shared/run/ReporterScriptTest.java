@@ -47,6 +47,7 @@ class ReporterScriptTest {
             + "{ for a in \"$@\"; do printf '%s\\n' \"$a\"; done; echo '"
             + END
             + "'; } >> \"$FAKE_AWS_LOG\"\n"
+            + "if [ \"$1\" = s3 ]; then wc -c < \"$3\" | tr -d ' ' >> \"$FAKE_AWS_LOG.sizes\"; fi\n"
             + "if [ \"$1\" = sqs ]; then echo fake-message-id; fi\n");
     Files.setPosixFilePermissions(aws, PosixFilePermissions.fromString("rwxr-xr-x"));
   }
@@ -144,7 +145,14 @@ class ReporterScriptTest {
                 "cp",
                 dir.resolve("output.log").toString(),
                 "s3://bkt/runs/mnist-0123abcd/mnist-0123abcd-r00007/a2/output.log",
-                "--only-show-errors"));
+                "--only-show-errors",
+                "--content-type",
+                "text/plain; charset=utf-8",
+                "--metadata",
+                "orchestra-output=final"));
+    assertThat(RunStorage.outputKey("mnist-0123abcd", "mnist-0123abcd-r00007", 2))
+        .as("the key the reporter uploads to")
+        .isEqualTo("runs/mnist-0123abcd/mnist-0123abcd-r00007/a2/output.log");
   }
 
   @Test
@@ -186,6 +194,71 @@ class ReporterScriptTest {
     assertThat(result.outputTail()).isEqualTo("starting\nbye");
     // The training output also reaches the reporter's own log.
     assertThat(Files.readString(tmp.resolve("reporter.out"))).contains("starting");
+  }
+
+  List<List<String>> uploads(String state) throws IOException {
+    return calls().stream()
+        .filter(c -> c.get(0).equals("s3") && c.contains("orchestra-output=" + state))
+        .toList();
+  }
+
+  List<Long> uploadedSizes() throws IOException {
+    Path sizes = Path.of(awsLog + ".sizes");
+    if (!Files.exists(sizes)) {
+      return List.of();
+    }
+    return Files.readAllLines(sizes).stream().map(Long::parseLong).toList();
+  }
+
+  <T> T poll(String what, java.util.concurrent.Callable<T> probe) throws Exception {
+    java.time.Instant deadline = java.time.Instant.now().plus(DEADLINE);
+    while (true) {
+      T value = probe.call();
+      if (value != null && !Boolean.FALSE.equals(value)) {
+        return value;
+      }
+      assertThat(java.time.Instant.now()).as(what).isBefore(deadline);
+      Thread.sleep(50); // polling a file the reporter writes, bounded by the deadline
+    }
+  }
+
+  @Test
+  void runningTraining_outputIsUploadedPartiallyWhenItGrew_cappedAtTheLimit_thenWholeAndFinal()
+      throws Exception {
+    Path output = dir.resolve("output.log");
+    Files.writeString(dir.resolve("started"), "");
+    Files.writeString(output, "hello\n");
+    Process reporterProcess = reporter(Map.of("ORCHESTRA_PARTIAL_OUTPUT_BYTES", "10")).start();
+    try {
+      poll("a first partial upload", () -> uploads("partial").size() == 1);
+      Files.writeString(output, "0123456789\n", java.nio.file.StandardOpenOption.APPEND);
+      poll("a second partial upload", () -> uploads("partial").size() == 2);
+      int heartbeats = messages("heartbeat").size();
+      poll("two more heartbeats", () -> messages("heartbeat").size() >= heartbeats + 2);
+      Files.writeString(dir.resolve("metrics.json"), "{\"accuracy\": 1}");
+      Files.writeString(dir.resolve("exit_code"), "0\n");
+      assertThat(reporterProcess.waitFor(DEADLINE.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    } finally {
+      reporterProcess.destroyForcibly();
+    }
+
+    String url = "s3://bkt/runs/mnist-0123abcd/mnist-0123abcd-r00007/a2/output.log";
+    assertThat(uploads("partial"))
+        .as("output that did not grow past the limit is not uploaded again")
+        .hasSize(2)
+        .allSatisfy(c -> assertThat(c).contains(url));
+    assertThat(uploads("final")).hasSize(1);
+    assertThat(uploads("final").get(0)).contains(output.toString(), url);
+    assertThat(uploadedSizes())
+        .as("6 bytes, then capped at 10, then all 17")
+        .containsExactly(6L, 10L, 17L);
+    assertThat(messages("result").get(0).exitCode()).isZero();
+  }
+
+  @Test
+  void partialOutputLimit_isRunStoragesLimit() {
+    assertThat(KubernetesJobFactory.reporterScript())
+        .contains("ORCHESTRA_PARTIAL_OUTPUT_BYTES:-" + RunStorage.PARTIAL_OUTPUT_LIMIT + "}");
   }
 
   @Test

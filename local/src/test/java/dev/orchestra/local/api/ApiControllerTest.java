@@ -33,7 +33,7 @@ import software.amazon.awssdk.services.sfn.model.ExecutionStatus;
  * Lambda calls it, against the local runtime (moto's DynamoDB, S3 and Step Functions executing the
  * real ASL, runs as local processes); and once through the loopback HTTP listener.
  */
-class ApiExperimentsTest {
+class ApiControllerTest {
   static LocalRuntime runtime;
   static ApiEvents api;
   static Path dir;
@@ -51,6 +51,7 @@ class ApiExperimentsTest {
         """
         import json, os
         x = float(os.environ["ORCHESTRA_PARAM_X"])
+        print("trained at x =", x)
         json.dump({"value": (x - 0.3) ** 2}, open(os.environ["ORCHESTRA_METRICS_FILE"], "w"))
         """);
   }
@@ -184,6 +185,37 @@ class ApiExperimentsTest {
     assertThat(entry.get("run_id").asText()).startsWith(id + "-r");
     assertThat(entry.get("number").asInt()).isBetween(1, 3);
     assertThat(entry.get("metrics").get("value").asDouble()).isGreaterThanOrEqualTo(0.0);
+
+    ApiEvents.Response report = api.get("/experiments/" + id + "/report");
+    assertThat(report.status()).as(report.body()).isEqualTo(200);
+    assertThat(report.headers().get("Content-Type")).startsWith("text/html");
+    assertThat(report.body()).contains("<html").contains(id);
+
+    String logs = "/experiments/" + id + "/runs/" + id + "-r00001/logs";
+    JsonNode chunk =
+        Poll.until(
+            "run 1's whole output",
+            Duration.ofSeconds(30),
+            () -> {
+              JsonNode c = api.get(logs).json();
+              return c.get("complete").asBoolean() ? c : null;
+            });
+    assertThat(chunk.get("run_id").asText()).isEqualTo(id + "-r00001");
+    assertThat(chunk.get("attempt").asInt()).isEqualTo(1);
+    assertThat(chunk.get("offset").asLong()).isZero();
+    assertThat(chunk.get("text").asText()).contains("trained at x =");
+    assertThat(chunk.get("next_offset").asLong())
+        .isEqualTo(
+            chunk.get("text").asText().getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+    JsonNode tail = api.get(logs + "?attempt=1&offset=5").json();
+    assertThat(tail.get("offset").asLong()).isEqualTo(5);
+    assertThat(chunk.get("text").asText()).endsWith(tail.get("text").asText());
+    assertError(api.get(logs + "?offset=-1"), 400, "bad_request");
+    assertError(api.get(logs + "?attempt=0"), 400, "bad_request");
+    assertError(api.get(logs + "?attempt=x"), 400, "bad_request");
+    assertError(api.get(logs + "?attempt=7"), 404, "not_found");
+    assertError(api.get("/experiments/" + id + "/runs/" + id + "-r00099/logs"), 404, "not_found");
+    assertError(api.get("/experiments/nothing-12345678/report"), 404, "not_found");
   }
 
   @Test
@@ -363,6 +395,127 @@ class ApiExperimentsTest {
     assertError(post("/experiments/nothing-12345678/stop", null, null, null), 404, "not_found");
   }
 
+  static final Path GPU =
+      Path.of("..", "examples", "clusters", "gpu.yml").toAbsolutePath().normalize();
+
+  static JsonNode awaitCluster(String name, java.util.function.Predicate<JsonNode> done) {
+    return Poll.until(
+        "cluster " + name,
+        Duration.ofSeconds(90),
+        () -> {
+          ApiEvents.Response r = api.get("/clusters/" + name);
+          assertThat(r.status()).as(r.body()).isEqualTo(200);
+          JsonNode c = r.json();
+          return done.test(c) ? c : null;
+        });
+  }
+
+  @Test
+  void clusters_createReadListTestShareUpdateDestroy_throughTheApi() throws IOException {
+    String yaml =
+        Files.readString(GPU).replace("cluster_name: gpu-cluster", "cluster_name: api-cluster");
+    ApiEvents.Response created = post("/clusters", YAML, null, yaml);
+    assertThat(created.status()).as(created.body()).isEqualTo(202);
+    assertThat(created.json().get("name").asText()).isEqualTo("api-cluster");
+    String execution = created.json().get("execution_arn").asText();
+    assertThat(execution).contains(":execution:");
+    // The same name and configuration again is harmless: the same execution.
+    ApiEvents.Response again = post("/clusters", YAML, null, yaml);
+    assertThat(again.status()).isEqualTo(202);
+    assertThat(again.json().get("execution_arn").asText()).isEqualTo(execution);
+
+    Set<String> steps = new HashSet<>();
+    JsonNode active =
+        awaitCluster(
+            "api-cluster",
+            c -> {
+              if (c.get("step").isTextual()) {
+                steps.add(c.get("step").asText());
+              }
+              return "ACTIVE".equals(c.get("status").asText()) && !c.get("step").isTextual();
+            });
+    assertThat(steps).isNotEmpty();
+    assertThat(active.get("kubernetes_version").asText()).isNotBlank();
+    assertThat(active.get("endpoint").asText()).startsWith("https://");
+    assertThat(active.get("access_role_arn").asText()).endsWith("api-cluster-k8s-access-role");
+    assertThat(active.get("node_groups")).hasSize(3);
+    assertThat(active.get("error").isNull()).isTrue();
+
+    JsonNode list = api.get("/clusters?limit=100").json();
+    assertThat(list.get("items").findValuesAsText("name")).contains("api-cluster");
+    assertThat(list.get("next").isNull()).isTrue();
+
+    ApiEvents.Response tested = post("/clusters/api-cluster/test", null, null, null);
+    assertThat(tested.status()).as(tested.body()).isEqualTo(200);
+    assertThat(tested.json().get("nodes").asInt()).isGreaterThanOrEqualTo(0);
+    assertThat(tested.json().get("server").asText()).startsWith("http");
+
+    String bob = "{\"principal\": \"arn:aws:iam::123456789012:user/bob\"}";
+    ApiEvents.Response shared = post("/clusters/api-cluster/share", JSON, null, bob);
+    assertThat(shared.status()).as(shared.body()).isEqualTo(200);
+    assertThat(shared.json().get("trusted").toString()).contains("user/bob");
+    ApiEvents.Response unshared = post("/clusters/api-cluster/unshare", JSON, null, bob);
+    assertThat(unshared.json().get("trusted").toString()).doesNotContain("user/bob");
+    assertError(
+        post("/clusters/api-cluster/share", JSON, null, "{\"principal\": \"bob\"}"),
+        400,
+        "bad_request");
+    assertError(post("/clusters/api-cluster/share", JSON, null, "{}"), 400, "bad_request");
+
+    ApiEvents.Response updated =
+        api.call(
+            "PUT",
+            "/clusters/api-cluster",
+            Map.of("Content-Type", JSON),
+            Json.write(Map.of("cluster", yaml.replace("max_nodes: 2", "max_nodes: 3"))));
+    assertThat(updated.status()).as(updated.body()).isEqualTo(202);
+    String updateExecution = updated.json().get("execution_arn").asText();
+    assertThat(updateExecution).isNotEqualTo(execution);
+    awaitCluster(
+        "api-cluster",
+        c ->
+            "ACTIVE".equals(c.get("status").asText())
+                && updateExecution.equals(c.get("execution_arn").asText())
+                && !c.get("step").isTextual());
+
+    ApiEvents.Response destroyed = api.call("DELETE", "/clusters/api-cluster", Map.of(), null);
+    assertThat(destroyed.status()).as(destroyed.body()).isEqualTo(202);
+    Poll.until(
+        "api-cluster to be gone",
+        Duration.ofSeconds(90),
+        () -> api.get("/clusters/api-cluster").status() == 404 ? true : null);
+  }
+
+  @Test
+  void clusters_callersMistakes_are4xx() throws IOException {
+    String yaml = Files.readString(GPU);
+    ApiEvents.Response creds =
+        post(
+            "/clusters",
+            YAML,
+            null,
+            yaml + "aws:\n  aws_access_key_id: AKIAEXAMPLE\n  aws_secret_access_key: s\n");
+    assertError(creds, 400, "credentials_rejected");
+    assertThat(creds.json().get("findings").findValuesAsText("path"))
+        .contains("aws.aws_access_key_id");
+    ApiEvents.Response invalid =
+        post("/clusters", YAML, null, "cluster_name: x\nprovider: aws\nkubernetes_version: 1.30\n");
+    assertError(invalid, 400, "invalid_config");
+    assertThat(invalid.json().get("findings")).isNotEmpty();
+    assertError(post("/clusters", JSON, null, "{\"nope\": 1}"), 400, "bad_request");
+    assertError(post("/clusters", "text/plain", null, yaml), 415, "unsupported_media_type");
+    assertError(api.get("/clusters/no-such-cluster"), 404, "not_found");
+    assertError(api.call("DELETE", "/clusters/no-such-cluster", Map.of(), null), 404, "not_found");
+    assertError(post("/clusters/no-such-cluster/test", null, null, null), 404, "not_found");
+    assertError(api.get("/clusters/bad%20name"), 400, "bad_request");
+    assertError(api.call("PATCH", "/clusters/x", Map.of(), null), 405, "method_not_allowed");
+    assertError(
+        api.call("PUT", "/clusters/other-name", Map.of("Content-Type", YAML), yaml),
+        400,
+        "bad_request");
+    assertError(api.get("/clusters?next=xyz"), 400, "bad_request");
+  }
+
   static boolean job(String name) {
     return runtime
             .kubernetes()
@@ -388,6 +541,8 @@ class ApiExperimentsTest {
             "/experiments/{id}/runs:",
             "/experiments/{id}/best:",
             "/experiments/{id}/stop:",
+            "/experiments/{id}/report:",
+            "/experiments/{id}/runs/{run}/logs:",
             "/clusters:",
             "/clusters/{name}:",
             "/clusters/{name}/test:",
