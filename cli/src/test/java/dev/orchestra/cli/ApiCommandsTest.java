@@ -177,6 +177,39 @@ class ApiCommandsTest {
   }
 
   @Test
+  @Order(6)
+  void logs_humanAndJson_showTheRunsOutput() throws Exception {
+    String runId = id + "-r00001";
+
+    Result human = run("logs", runId);
+    Result json = run("logs", runId, "--json");
+    Result follow = run("logs", runId, "--follow", "--attempt", "1");
+
+    assertThat(human.code()).as(human.err()).isZero();
+    assertThat(human.out()).contains("hello from run " + runId);
+    JsonNode doc = JSON.readTree(json.out());
+    assertThat(doc.get("run_id").asText()).isEqualTo(runId);
+    assertThat(doc.get("attempt").asInt()).isEqualTo(1);
+    assertThat(doc.get("complete").asBoolean()).isTrue();
+    assertThat(doc.get("text").asText()).contains("hello from run " + runId);
+    assertThat(follow.code()).as(follow.err()).isZero();
+    assertThat(follow.out()).isEqualTo(human.out());
+  }
+
+  @Test
+  @Order(6)
+  void report_writesTheExperimentsHtml() throws Exception {
+    Path file = project.resolve("report.html");
+
+    Result r = run("report", id, "-o", file.toString());
+
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("report written to " + file);
+    String html = Files.readString(file);
+    assertThat(html).containsIgnoringCase("<html").contains("Tiny");
+  }
+
+  @Test
   @Order(7)
   void stop_aLongExperiment_endsStopped() throws Exception {
     Path sleeper = project.resolve("sleeper");
