@@ -218,9 +218,29 @@ public final class ApiClient {
             + " ("
             + endpoint.source()
             + "): "
-            + (e.getMessage() == null ? e.getClass().getSimpleName() : firstLine(e.getMessage())),
+            + why(e),
         UserError.ENVIRONMENT,
         List.of("  fix: " + how));
+  }
+
+  /** Why a connection failed, in words (the JDK often gives no message). */
+  static String why(Exception e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    if (root instanceof java.nio.channels.UnresolvedAddressException
+        || root instanceof java.net.UnknownHostException) {
+      return "the host name does not resolve";
+    }
+    if (e instanceof HttpConnectTimeoutException) {
+      return "the connection timed out";
+    }
+    if (e instanceof ConnectException || root instanceof ConnectException) {
+      return "connection refused";
+    }
+    String m = e.getMessage() != null ? e.getMessage() : root.getMessage();
+    return m == null ? "the connection failed" : firstLine(m);
   }
 
   /** The API's JSON error body as a message plus findings; API Gateway's own 403s too. */

@@ -188,8 +188,30 @@ class ApiClientTest {
             UserError.class,
             e -> {
               assertThat(e.exitCode()).isEqualTo(3);
-              assertThat(e.getMessage()).contains("127.0.0.1:" + port);
+              assertThat(e.getMessage())
+                  .contains("127.0.0.1:" + port)
+                  .endsWith("connection refused")
+                  .doesNotContain("Exception");
               assertThat(String.join("\n", e.details())).contains("orchestra local up");
+            });
+  }
+
+  @Test
+  void unknownHost_saysItDoesNotResolve() {
+    ApiClient c =
+        new ApiClient(
+            new Endpoint(
+                URI.create("https://no-such-host.invalid/prod/"), true, "us-east-1", null, "t"),
+            () -> CREDS,
+            Clock.systemUTC());
+
+    assertThatThrownBy(() -> c.get("experiments"))
+        .isInstanceOfSatisfying(
+            UserError.class,
+            e -> {
+              assertThat(e.exitCode()).isEqualTo(3);
+              assertThat(e.getMessage()).endsWith("the host name does not resolve");
+              assertThat(String.join("\n", e.details())).contains("orchestra configure");
             });
   }
 
