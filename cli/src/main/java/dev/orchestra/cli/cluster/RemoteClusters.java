@@ -88,13 +88,15 @@ final class RemoteClusters {
         lastStep = step;
       }
       boolean ours = arn.equals(v.path("execution_arn").asText(null));
-      if (ours && step == null) {
-        String status = v.path("status").asText();
-        if (!destroying && status.equals("ACTIVE")) {
-          err.printf("done in %s%n", elapsed(start));
-          err.flush();
-          return 0;
-        }
+      String status = v.path("status").asText();
+      // Done when our execution no longer runs and the record shows its outcome (a transitional
+      // status with no step is a moment between two states: keep following).
+      if (ours && step == null && !destroying && status.equals("ACTIVE")) {
+        err.printf("done in %s%n", elapsed(start));
+        err.flush();
+        return 0;
+      }
+      if (ours && step == null && (status.equals("FAILED") || v.hasNonNull("error"))) {
         err.printf("%s after %s%n", status, elapsed(start));
         if (v.hasNonNull("error")) {
           err.println("  " + v.get("error").asText());
