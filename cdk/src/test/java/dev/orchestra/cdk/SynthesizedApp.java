@@ -72,12 +72,15 @@ final class SynthesizedApp {
     Path real = root.resolve("functions/target");
     if (Files.isRegularFile(real.resolve(FunctionSpecs.jarName(FunctionSpecs.LOOP)))
         && Files.isRegularFile(real.resolve(FunctionSpecs.jarName(FunctionSpecs.DISPATCH)))
-        && Files.isRegularFile(real.resolve(FunctionSpecs.jarName(FunctionSpecs.CLUSTER)))) {
+        && Files.isRegularFile(real.resolve(FunctionSpecs.jarName(FunctionSpecs.CLUSTER)))
+        && Files.isRegularFile(real.resolve(FunctionSpecs.jarName(FunctionSpecs.API)))) {
       return real;
     }
     Path dir = Files.createTempDirectory("orchestra-placeholder-jars");
     for (String group :
-        new String[] {FunctionSpecs.LOOP, FunctionSpecs.DISPATCH, FunctionSpecs.CLUSTER}) {
+        new String[] {
+          FunctionSpecs.LOOP, FunctionSpecs.DISPATCH, FunctionSpecs.CLUSTER, FunctionSpecs.API
+        }) {
       try (OutputStream out = Files.newOutputStream(dir.resolve(FunctionSpecs.jarName(group)));
           JarOutputStream jar = new JarOutputStream(out, new Manifest())) {
         jar.flush();

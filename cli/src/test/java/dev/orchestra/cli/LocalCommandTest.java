@@ -63,6 +63,16 @@ class LocalCommandTest {
     assertThat(doc.get("region").asText()).isEqualTo("us-east-1");
     assertThat(doc.get("moto_pid").asLong()).isPositive();
     assertThat(doc.get("runtime_pid").asLong()).isPositive();
+    // The runtime serves the REST API on loopback; the state file and status name it.
+    String api = doc.get("api_endpoint").asText();
+    assertThat(api).startsWith("http://127.0.0.1:");
+    java.net.http.HttpResponse<String> version =
+        java.net.http.HttpClient.newHttpClient()
+            .send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(api + "/version")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(version.statusCode()).isEqualTo(200);
+    assertThat(new ObjectMapper().readTree(version.body()).get("version").asText()).isNotBlank();
 
     Result down = run("local", "down");
     assertThat(down.out()).contains("local runtime stopped");

@@ -1,5 +1,6 @@
 package dev.orchestra.functions.cluster;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.orchestra.functions.Json;
 import dev.orchestra.functions.OrchestraConfig;
 import dev.orchestra.functions.aws.AwsClients;
@@ -49,13 +50,13 @@ public class ClusterOperations {
 
   /** A node group as EKS describes it. */
   public record NodeGroupView(
-      String name,
-      String role,
-      String status,
-      List<String> instanceTypes,
-      Integer min,
-      Integer max,
-      Integer desired) {}
+      @JsonProperty("name") String name,
+      @JsonProperty("role") String role,
+      @JsonProperty("status") String status,
+      @JsonProperty("instance_types") List<String> instanceTypes,
+      @JsonProperty("min") Integer min,
+      @JsonProperty("max") Integer max,
+      @JsonProperty("desired") Integer desired) {}
 
   /** A cluster as the API and {@code cluster status} show it. */
   public record Status(
@@ -117,8 +118,22 @@ public class ClusterOperations {
     input.put("clusterName", cluster.clusterName());
     input.put("configYaml", yaml);
     input.put("principalArn", principalArn);
-    return start(
-        CREATE_MACHINE, EnvVars.CLUSTER_CREATE_STATE_MACHINE_ARN, cluster.clusterName(), input);
+    // A deterministic name: a create repeated before the workflow wrote the record is the same
+    // execution (StartExecution with an existing name and input returns it), not a second one.
+    String machineArn = machineArn(CREATE_MACHINE, EnvVars.CLUSTER_CREATE_STATE_MACHINE_ARN);
+    String name = cluster.clusterName() + "-create-" + hash8(yaml);
+    String payload = Json.write(input);
+    try {
+      String arn =
+          aws.sfn()
+              .startExecution(b -> b.stateMachineArn(machineArn).name(name).input(payload))
+              .executionArn();
+      return new Started(cluster.clusterName(), arn, true);
+    } catch (software.amazon.awssdk.services.sfn.model.ExecutionAlreadyExistsException before) {
+      // That name ran before (the cluster was destroyed since, or its create failed): anew.
+      return start(
+          CREATE_MACHINE, EnvVars.CLUSTER_CREATE_STATE_MACHINE_ARN, cluster.clusterName(), input);
+    }
   }
 
   /** Starts cluster update of an existing cluster ({@code name} must be the file's). */
@@ -151,7 +166,7 @@ public class ClusterOperations {
 
   private Started start(
       String machine, String arnVariable, String name, Map<String, Object> input) {
-    String machineArn = config.get(arnVariable).orElseGet(() -> defaultArn(machine));
+    String machineArn = machineArn(machine, arnVariable);
     String arn =
         aws.sfn()
             .startExecution(
@@ -161,6 +176,21 @@ public class ClusterOperations {
                         .input(Json.write(input)))
             .executionArn();
     return new Started(name, arn, true);
+  }
+
+  private static String hash8(String s) {
+    try {
+      byte[] d =
+          java.security.MessageDigest.getInstance("SHA-256")
+              .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(d, 0, 4);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    }
+  }
+
+  private String machineArn(String machine, String arnVariable) {
+    return config.get(arnVariable).orElseGet(() -> defaultArn(machine));
   }
 
   private String defaultArn(String machine) {

@@ -404,6 +404,9 @@ class ApiControllerTest {
         Duration.ofSeconds(90),
         () -> {
           ApiEvents.Response r = api.get("/clusters/" + name);
+          if (r.status() == 404) {
+            return null; // the workflow's first step writes the record
+          }
           assertThat(r.status()).as(r.body()).isEqualTo(200);
           JsonNode c = r.json();
           return done.test(c) ? c : null;
@@ -439,6 +442,9 @@ class ApiControllerTest {
     assertThat(active.get("endpoint").asText()).startsWith("https://");
     assertThat(active.get("access_role_arn").asText()).endsWith("api-cluster-k8s-access-role");
     assertThat(active.get("node_groups")).hasSize(3);
+    assertThat(active.get("node_groups").get(0).fieldNames())
+        .toIterable()
+        .contains("name", "role", "status", "instance_types", "min", "max", "desired");
     assertThat(active.get("error").isNull()).isTrue();
 
     JsonNode list = api.get("/clusters?limit=100").json();
@@ -480,10 +486,18 @@ class ApiControllerTest {
 
     ApiEvents.Response destroyed = api.call("DELETE", "/clusters/api-cluster", Map.of(), null);
     assertThat(destroyed.status()).as(destroyed.body()).isEqualTo(202);
+    assertThat(destroyed.json().get("execution_arn").asText())
+        .contains(":execution:orchestra-cluster-destroy:");
+    // The destroy workflow itself is covered by ClusterLifecycleTest: seeing it start is enough.
     Poll.until(
-        "api-cluster to be gone",
-        Duration.ofSeconds(90),
-        () -> api.get("/clusters/api-cluster").status() == 404 ? true : null);
+        "api-cluster to be destroying",
+        Duration.ofSeconds(60),
+        () -> {
+          ApiEvents.Response r = api.get("/clusters/api-cluster");
+          return r.status() == 404 || "DESTROYING".equals(r.json().get("status").asText())
+              ? true
+              : null;
+        });
   }
 
   @Test
