@@ -64,6 +64,7 @@ final class RemoteClusters {
     }
     Instant start = Instant.now();
     String lastStep = "";
+    int serverErrors = 0;
     while (true) {
       JsonNode v;
       try {
@@ -74,6 +75,12 @@ final class RemoteClusters {
           err.flush();
           return 0;
         }
+        if (e.status() >= 500 && ++serverErrors <= MAX_SERVER_ERRORS) {
+          // a status read that failed on the API's side (e.g. EKS mid-deletion): the workflow
+          // goes on; try again at the next refresh
+          pause(arn);
+          continue;
+        }
         if (e.status() != 404 || Duration.between(start, Instant.now()).compareTo(NO_RECORD) > 0) {
           throw e;
         }
@@ -81,6 +88,7 @@ final class RemoteClusters {
         pause(arn);
         continue;
       }
+      serverErrors = 0;
       String step = v.hasNonNull("step") ? v.get("step").asText() : null;
       if (step != null && !step.equals(lastStep)) {
         err.printf("[%s] %s%n", elapsed(start), step);
@@ -110,6 +118,9 @@ final class RemoteClusters {
 
   /** How long a create may go without its record before the CLI gives up following it. */
   private static final Duration NO_RECORD = Duration.ofMinutes(5);
+
+  /** Consecutive failed status reads tolerated while following (one a second). */
+  private static final int MAX_SERVER_ERRORS = 10;
 
   private static void pause(String arn) {
     try {
