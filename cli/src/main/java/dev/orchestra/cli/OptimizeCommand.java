@@ -41,7 +41,22 @@ import software.amazon.awssdk.core.exception.SdkClientException;
 @Command(
     name = "optimize",
     mixinStandardHelpOptions = true,
-    description = "Run an experiment (experiment.yml + run.yml) and print the best assignments.")
+    description = {
+      "Run an experiment to its end and print the best assignments.",
+      "With --endpoint or a configured stack it is submitted to the deployed API",
+      "and followed; otherwise it runs on the local runtime, started when needed.",
+      "Progress goes to stderr."
+    },
+    footerHeading = "%nExamples:%n",
+    footer = {
+      "  orchestra optimize -e examples/branin/experiment.yml",
+      "  orchestra optimize -e experiment.yml -r run.yml --json",
+      "  orchestra optimize -e experiment.yml --endpoint \\",
+      "      https://abc123.execute-api.us-east-1.amazonaws.com/prod/",
+      "",
+      "[running] done 4/12, failed 0, in flight 3, best {value=2.1} (branin-1f0c2d3e4a-r00002)",
+      "experiment branin-1f0c2d3e4a (Branin): succeeded"
+    })
 public final class OptimizeCommand implements Callable<Integer> {
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -59,11 +74,7 @@ public final class OptimizeCommand implements Callable<Integer> {
       description = "run.yml (default: the one beside experiment.yml, or its embedded run:)")
   Path run;
 
-  @Option(names = "--local", description = "Run on the local runtime (the default today).")
-  boolean local;
-
-  @Option(names = "--endpoint", description = "A deployed Orchestra API (not available yet).")
-  String endpoint;
+  @picocli.CommandLine.Mixin ApiOptions api;
 
   @Option(
       names = "--cluster",
@@ -77,11 +88,6 @@ public final class OptimizeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    if (endpoint != null) {
-      throw new UserError(
-          "--endpoint: optimizing on a deployed stack is not available yet (it arrives with the"
-              + " API); run without --endpoint to use the local runtime");
-    }
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter out = spec.commandLine().getOut();
     String experimentText = read(experiment, "experiment.yml");
@@ -91,6 +97,10 @@ public final class OptimizeCommand implements Callable<Integer> {
       throw new UserError(run + ": no such file; give the path of your run.yml");
     }
     Path workdir = runFile.toAbsolutePath().getParent();
+    if (api.remote()) {
+      return new RemoteOptimize(api.client(err), err, out, json)
+          .run(experimentText, runText, cluster);
+    }
 
     OrchestraConfig config = localConfig(err);
     try (LoopContext ctx = new LoopContext(config)) {

@@ -9,11 +9,41 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Orchestra.Version.class,
     description = "Hyperparameter-optimization experiments on your own AWS GPUs.",
+    footerHeading = "%nExamples:%n",
+    footer = {
+      "  orchestra init my-experiment && cd my-experiment",
+      "  orchestra optimize -e experiment.yml",
+      "  orchestra experiments",
+      "  orchestra status <id>; orchestra runs <id>; orchestra logs <id>-r00001",
+      "",
+      "Target: --local | --endpoint URL | the stack `orchestra configure` saved |",
+      "the local runtime (started when needed). Requests to a deployed stack are",
+      "SigV4-signed with the AWS CLI's credentials, profile (--profile,",
+      "AWS_PROFILE) and region.",
+      "",
+      "Exit codes:",
+      "  0   ok",
+      "  1   the thing failed (the experiment failed, a file is invalid)",
+      "  2   a user or configuration error (bad option or file, unknown id)",
+      "  3   an environment problem (endpoint unreachable, no credentials,",
+      "      the emulator did not start)",
+      "  70  a bug in Orchestra (please report it)",
+      "  130 interrupted"
+    },
     subcommands = {
       CommandLine.HelpCommand.class,
+      InitCommand.class,
       ValidateCommand.class,
       LocalCommand.class,
       OptimizeCommand.class,
+      ApiCommands.Experiments.class,
+      ApiCommands.Status.class,
+      ApiCommands.Runs.class,
+      ApiCommands.Best.class,
+      ApiCommands.Stop.class,
+      ApiCommands.Logs.class,
+      ApiCommands.Report.class,
+      ConfigureCommand.class,
       dev.orchestra.cli.cluster.ClusterCommand.class,
       dev.orchestra.cli.bench.BenchCommand.class
     })
@@ -39,11 +69,24 @@ public final class Orchestra implements Runnable {
     CommandLine.usage(this, System.out);
   }
 
+  /** The version from the build ({@code version.properties}, filtered by Maven). */
+  public static String version() {
+    java.util.Properties p = new java.util.Properties();
+    try (java.io.InputStream in = Orchestra.class.getResourceAsStream("version.properties")) {
+      if (in != null) {
+        p.load(in);
+      }
+    } catch (java.io.IOException e) {
+      // unreadable resource: report unknown below
+    }
+    String v = p.getProperty("version");
+    return v == null || v.startsWith("${") ? "unknown (not built by Maven)" : v;
+  }
+
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      String v = Orchestra.class.getPackage().getImplementationVersion();
-      return new String[] {"orchestra " + (v == null ? "0.1.0-SNAPSHOT" : v)};
+      return new String[] {"orchestra " + version()};
     }
   }
 
@@ -54,6 +97,8 @@ public final class Orchestra implements Runnable {
         Exception ex, CommandLine cl, CommandLine.ParseResult parseResult) {
       if (ex instanceof UserError ue) {
         cl.getErr().println("error: " + ue.getMessage());
+        ue.details().forEach(cl.getErr()::println);
+        cl.getErr().flush();
         return ue.exitCode();
       }
       cl.getErr().println("internal error: " + ex);

@@ -78,10 +78,18 @@ class OptimizeCommandTest {
   }
 
   @Test
-  void endpoint_isNotAvailableYet_exit2() {
-    Result r = run("optimize", "-e", BRANIN.toString(), "--endpoint", "https://example.com");
+  void endpoint_thatDoesNotAnswer_namesItAndExits3() throws Exception {
+    int port;
+    try (java.net.ServerSocket s =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
 
-    assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err()).contains("not available yet");
+    Result r =
+        run("optimize", "-e", BRANIN.toString(), "--endpoint", "http://127.0.0.1:" + port + "/");
+
+    assertThat(r.code()).isEqualTo(3);
+    assertThat(r.err()).contains("cannot reach the Orchestra API at http://127.0.0.1:" + port);
+    assertThat(r.err()).doesNotContain("Exception");
   }
 }

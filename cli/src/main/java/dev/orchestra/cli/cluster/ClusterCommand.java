@@ -40,9 +40,17 @@ import software.amazon.awssdk.services.sfn.model.ExecutionStatus;
 @Command(
     name = "cluster",
     mixinStandardHelpOptions = true,
-    description =
-        "Create, update, destroy, test, connect and share training clusters. Today these run on"
-            + " the local runtime only (deployed stacks arrive with the API).",
+    description = {
+      "Create, update, destroy, test, connect and share training clusters.",
+      "With --endpoint or a configured stack they go through the API's /clusters",
+      "endpoints; otherwise they run on the local runtime."
+    },
+    footerHeading = "%nExamples:%n",
+    footer = {
+      "  orchestra cluster create -f cluster.yml",
+      "  orchestra cluster status my-cluster --json",
+      "  orchestra cluster list --endpoint https://abc123.execute-api.us-east-1.amazonaws.com/prod/"
+    },
     subcommands = {
       ClusterCommand.Create.class,
       ClusterCommand.Update.class,
@@ -64,21 +72,23 @@ public final class ClusterCommand implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
-  /** Where the command runs: the local runtime (the only target today). */
+  /**
+   * Where the command runs: {@code --local} | {@code --endpoint URL} | the configured stack (the
+   * API's /clusters endpoints) | otherwise the local runtime, in-process.
+   */
   public static final class Target {
-    @Option(names = "--local", description = "Use the local runtime (the default today).")
-    boolean local;
-
-    @Option(names = "--endpoint", description = "A deployed Orchestra API (not available yet).")
-    String endpoint;
+    @Mixin dev.orchestra.cli.ApiOptions api;
 
     OrchestraConfig config(PrintWriter err) throws IOException {
-      if (endpoint != null) {
-        throw new UserError(
-            "--endpoint: clusters on a deployed stack are not available yet (they arrive with the"
-                + " API); run without --endpoint to use the local runtime");
-      }
       return OptimizeCommand.localConfig(err);
+    }
+
+    boolean remote() {
+      return api.remote();
+    }
+
+    RemoteClusters clusters(PrintWriter out, PrintWriter err) {
+      return new RemoteClusters(api.client(err), out, err);
     }
   }
 
@@ -191,6 +201,11 @@ public final class ClusterCommand implements Runnable {
     public Integer call() throws IOException {
       String text = text();
       ClusterConfig config = parse(text);
+      if (target.remote()) {
+        return target
+            .clusters(out(), err())
+            .apply(true, config.clusterName(), sendable(config), noWait);
+      }
       OrchestraConfig c = target.config(err());
       try (AwsClients aws = new AwsClients(c)) {
         ClusterOperations ops = new ClusterOperations(c, aws);
@@ -216,6 +231,11 @@ public final class ClusterCommand implements Runnable {
     public Integer call() throws IOException {
       String text = text();
       ClusterConfig config = parse(text);
+      if (target.remote()) {
+        return target
+            .clusters(out(), err())
+            .apply(false, config.clusterName(), sendable(config), noWait);
+      }
       OrchestraConfig c = target.config(err());
       try (AwsClients aws = new AwsClients(c)) {
         ClusterOperations ops = new ClusterOperations(c, aws);
@@ -254,6 +274,13 @@ public final class ClusterCommand implements Runnable {
 
     @Override
     public Integer call() throws IOException {
+      if (target.remote()) {
+        int rc = target.clusters(out(), err()).destroy(name, noWait);
+        if (rc == 0 && !noWait) {
+          DefaultTarget.forget(name);
+        }
+        return rc;
+      }
       OrchestraConfig c = target.config(err());
       try (AwsClients aws = new AwsClients(c)) {
         ClusterOperations ops = new ClusterOperations(c, aws);
@@ -280,6 +307,9 @@ public final class ClusterCommand implements Runnable {
 
     @Override
     public Integer call() throws IOException {
+      if (target.remote()) {
+        return target.clusters(out(), err()).status(name, json);
+      }
       OrchestraConfig c = target.config(err());
       try (AwsClients aws = new AwsClients(c)) {
         ClusterOperations ops = new ClusterOperations(c, aws);
@@ -341,6 +371,9 @@ public final class ClusterCommand implements Runnable {
 
     @Override
     public Integer call() throws IOException {
+      if (target.remote()) {
+        return target.clusters(out(), err()).list(json);
+      }
       OrchestraConfig c = target.config(err());
       try (AwsClients aws = new AwsClients(c)) {
         List<ClusterRecord> all = new ClusterOperations(c, aws).list();
@@ -375,6 +408,9 @@ public final class ClusterCommand implements Runnable {
 
     @Override
     public Integer call() throws IOException {
+      if (target.remote()) {
+        return target.clusters(out(), err()).test(name, json);
+      }
       OrchestraConfig c = target.config(err());
       try (AwsClients aws = new AwsClients(c)) {
         ClusterOperations ops = new ClusterOperations(c, aws);
@@ -418,6 +454,11 @@ public final class ClusterCommand implements Runnable {
 
     @Override
     public Integer call() throws IOException {
+      if (target.remote()) {
+        throw new UserError(
+            "cluster connect reads EKS and IAM directly and is not available through the API yet;"
+                + " run it with --local for a local cluster");
+      }
       OrchestraConfig c = target.config(err());
       try (AwsClients aws = new AwsClients(c)) {
         ClusterRecord r = record(new ClusterOperations(c, aws), name);
@@ -456,6 +497,9 @@ public final class ClusterCommand implements Runnable {
     String principal;
 
     int edit(boolean add) throws IOException {
+      if (target.remote()) {
+        return target.clusters(out(), err()).trust(name, principal, add);
+      }
       OrchestraConfig c = target.config(err());
       try (AwsClients aws = new AwsClients(c)) {
         ClusterOperations ops = new ClusterOperations(c, aws);

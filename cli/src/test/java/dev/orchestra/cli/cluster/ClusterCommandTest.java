@@ -84,4 +84,46 @@ class ClusterCommandTest {
     assertThat(run("cluster", "list").out()).contains("no clusters");
     assertThat(DefaultTarget.read()).isEmpty();
   }
+
+  @Test
+  void throughTheApi_createStatusShareTestDestroy() throws Exception {
+    Result up = run("local", "up", "--json");
+    assertThat(up.code()).as(up.err()).isZero();
+    String api = new ObjectMapper().readTree(up.out()).get("api_endpoint").asText();
+    Path yml = home.resolve("api-cluster.yml");
+    Files.writeString(
+        yml,
+        Files.readString(GPU).replace("cluster_name: gpu-cluster", "cluster_name: api-cluster"));
+
+    Result created = run("cluster", "create", "-f", yml.toString(), "--endpoint", api);
+    assertThat(created.code()).as(created.err()).isZero();
+    assertThat(created.err()).contains("started arn:").contains("done in");
+
+    Result status = run("cluster", "status", "api-cluster", "--json", "--endpoint", api);
+    JsonNode doc = new ObjectMapper().readTree(status.out());
+    assertThat(doc.get("status").asText()).isEqualTo("ACTIVE");
+    assertThat(doc.get("node_groups")).hasSize(3);
+    assertThat(run("cluster", "list", "--endpoint", api).out())
+        .containsPattern("api-cluster +ACTIVE");
+
+    Result shared = run("cluster", "share", "api-cluster", "--principal", BOB, "--endpoint", api);
+    assertThat(shared.code()).as(shared.err()).isZero();
+    assertThat(shared.out()).contains(BOB);
+    assertThat(
+            run("cluster", "unshare", "api-cluster", "--principal", BOB, "--endpoint", api).out())
+        .doesNotContain(BOB);
+
+    Result tested = run("cluster", "test", "api-cluster", "--endpoint", api);
+    assertThat(tested.code()).as(tested.err()).isZero();
+    assertThat(tested.out()).contains("answered");
+
+    Result unknown = run("cluster", "status", "nope", "--endpoint", api);
+    assertThat(unknown.code()).isEqualTo(2);
+    assertThat(unknown.err()).startsWith("error: ").doesNotContain("Exception");
+
+    Result destroyed = run("cluster", "destroy", "api-cluster", "--endpoint", api);
+    assertThat(destroyed.code()).as(destroyed.err()).isZero();
+    assertThat(destroyed.err()).contains("done in");
+    assertThat(run("cluster", "list", "--endpoint", api).out()).doesNotContain("api-cluster");
+  }
 }
