@@ -141,7 +141,8 @@ public final class LoopContext implements AutoCloseable {
   }
 
   public ExperimentService experiments() {
-    return new ExperimentService(store(), issuer(), completion(), statusFiles(), suggest(), reports());
+    return new ExperimentService(
+        store(), issuer(), completion(), statusFiles(), suggest(), reports());
   }
 
   /** Experiment reports: the store and the bucket. */
