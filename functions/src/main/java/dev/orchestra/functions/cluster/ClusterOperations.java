@@ -216,7 +216,17 @@ public class ClusterOperations {
       endpoint = c.endpoint();
       ca = c.certificateAuthority() == null ? null : c.certificateAuthority().data();
       for (String g : aws.eks().listNodegroups(b -> b.clusterName(name)).nodegroups()) {
-        var ng = aws.eks().describeNodegroup(b -> b.clusterName(name).nodegroupName(g)).nodegroup();
+        software.amazon.awssdk.services.eks.model.Nodegroup ng;
+        try {
+          ng = aws.eks().describeNodegroup(b -> b.clusterName(name).nodegroupName(g)).nodegroup();
+        } catch (software.amazon.awssdk.services.eks.model.EksException vanished) {
+          // A group deleted between the listing and its description (destroy, rollback) is gone,
+          // not an error of this read; anything else while the cluster is not being removed is.
+          if (vanished.statusCode() != 404 && !ClusterRecord.DESTROYING.equals(r.status())) {
+            throw vanished;
+          }
+          continue;
+        }
         groups.add(
             new NodeGroupView(
                 g,
@@ -229,6 +239,12 @@ public class ClusterOperations {
       }
     } catch (ResourceNotFoundException gone) {
       // no EKS cluster (yet, or after a failed create): the record says why
+    } catch (software.amazon.awssdk.services.eks.model.EksException going) {
+      // While a destroy deletes them, EKS may answer for the cluster or its groups with errors
+      // other than not-found; the record and the destroy execution say where it is.
+      if (!ClusterRecord.DESTROYING.equals(r.status())) {
+        throw going;
+      }
     }
     String roleArn = null;
     try {
