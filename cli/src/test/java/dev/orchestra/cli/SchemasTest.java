@@ -115,6 +115,33 @@ class SchemasTest {
         .anyMatch(s -> s.contains("required"));
   }
 
+  @Test
+  void pool_withAmiIdSubnetsAndSecurityGroup_isValid() throws IOException {
+    String yaml =
+        "pool_name: cpu-batch\ninstance_types: [m5.large]\nmax_instances: 2\n"
+            + "ami: ami-0123456789abcdef0\nvolume_type: io2\nvolume_size: 8\n"
+            + "subnets: [subnet-0123abcd]\nsecurity_group: sg-0123456789abcdef0\n";
+
+    assertThat(ConfigParser.validate(ConfigKind.POOL, "pool.yml", yaml)).isEmpty();
+    assertThat(validate(ConfigKind.POOL, yaml)).isEmpty();
+  }
+
+  @Test
+  void pool_bootlessVolume_bothAmis_andFallbackWithoutSpot_areInvalid() throws IOException {
+    String yaml =
+        "pool_name: gpu-spot\ninstance_types: [g5.xlarge]\nmax_instances: 2\n"
+            + "ami: ami-0123456789abcdef0\n"
+            + "ami_discovery: {owner: '123456789012', name: 'agent-*', architecture: arm64}\n"
+            + "on_demand_fallback: true\nvolume_type: st1\n";
+
+    assertThat(ConfigParser.validate(ConfigKind.POOL, "pool.yml", yaml))
+        .extracting(Finding::path)
+        .contains("volume_type", "ami_discovery", "on_demand_fallback");
+    assertThat(validate(ConfigKind.POOL, yaml))
+        .extracting(m -> m.getInstanceLocation().toString() + " " + m.getType())
+        .containsExactlyInAnyOrder("$.volume_type enum", "$ oneOf", "$ required");
+  }
+
   static Set<ValidationMessage> validate(ConfigKind kind, String yaml) throws IOException {
     JsonNode schemaDoc = ConfigSchemas.all().get(kind);
     JsonSchema schema =

@@ -17,10 +17,10 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * JSON Schemas (draft-07, what editors' YAML language servers read) for cluster.yml, run.yml and
- * experiment.yml, generated from the validators' field lists and the model's enums, so that a field
- * the validators accept is in the schema and a field they reject is not. Descriptions give SigOpt's
- * meaning of each field.
+ * JSON Schemas (draft-07, what editors' YAML language servers read) for cluster.yml, run.yml,
+ * experiment.yml and Orchestra's own pool.yml, generated from the validators' field lists and the
+ * model's enums, so that a field the validators accept is in the schema and a field they reject is
+ * not. Descriptions give SigOpt's meaning of each field.
  */
 public final class ConfigSchemas {
   private ConfigSchemas() {}
@@ -41,6 +41,7 @@ public final class ConfigSchemas {
     m.put(ConfigKind.CLUSTER, cluster());
     m.put(ConfigKind.RUN, run());
     m.put(ConfigKind.EXPERIMENT, experiment());
+    m.put(ConfigKind.POOL, pool());
     return m;
   }
 
@@ -410,6 +411,164 @@ public final class ConfigSchemas {
     cat.putObject("then").set("required", strings(List.of("categorical_values")));
     cat.putObject("else").set("required", strings(List.of("bounds")));
     return m;
+  }
+
+  // ---- pool.yml ---------------------------------------------------------------------------
+
+  static ObjectNode pool() {
+    ObjectNode s =
+        root(
+            "pool.yml",
+            "An Orchestra EC2 pool: instances that each run the Orchestra agent and take an"
+                + " experiment's runs, without Kubernetes.");
+    Map<String, ObjectNode> p = new LinkedHashMap<>();
+    p.put(
+        "pool_name",
+        string(
+                "The pool's name: lowercase letters, digits and -, starting with a letter and not"
+                    + " ending with -, at most "
+                    + PoolValidator.MAX_NAME
+                    + " characters. Orchestra manages only the instances tagged "
+                    + PoolConfig.OWNERSHIP_TAG
+                    + " with this name; experiments name it in their pool field.")
+            .put("pattern", "^" + PoolValidator.POOL_NAME.pattern() + "$")
+            .put("maxLength", PoolValidator.MAX_NAME));
+    p.put(
+        "instance_types",
+        array(
+                "EC2 instance types, tried in this order when EC2 has no capacity for the one"
+                    + " before (at most "
+                    + PoolValidator.MAX_TYPES
+                    + ", each once).",
+                string("An EC2 instance type, e.g. g5.xlarge.")
+                    .put("pattern", "^" + ClusterValidator.INSTANCE_TYPE.pattern() + "$"))
+            .put("minItems", 1)
+            .put("maxItems", PoolValidator.MAX_TYPES)
+            .put("uniqueItems", true));
+    p.put(
+        "spot",
+        bool("Launch EC2 Spot instances (cheaper, may be interrupted); default false.")
+            .put("default", false));
+    p.put(
+        "on_demand_fallback",
+        bool("With spot: true, when no listed type has spot capacity, launch the types on"
+                + " demand, in the same order; default false.")
+            .put("default", false));
+    p.put(
+        "max_instances",
+        integer(
+                "The most instances the pool runs at once, pending ones included (1 to "
+                    + PoolValidator.MAX_INSTANCES
+                    + ").",
+                1)
+            .put("maximum", PoolValidator.MAX_INSTANCES));
+    p.put(
+        "idle_timeout_minutes",
+        integer(
+                "An instance whose agent has had no work for this many minutes shuts down (1 to "
+                    + PoolValidator.MAX_IDLE_MINUTES
+                    + ", a day).",
+                1)
+            .put("maximum", PoolValidator.MAX_IDLE_MINUTES)
+            .put("default", PoolConfig.DEFAULT_IDLE_TIMEOUT_MINUTES));
+    p.put(
+        "ami",
+        string(
+                "A fixed AMI id of this region, with Docker and the AWS CLI (or ami_discovery;"
+                    + " exactly one of the two).")
+            .put("pattern", "^" + PoolValidator.AMI_ID.pattern() + "$"));
+    p.put(
+        "ami_discovery",
+        ref(
+            "amiDiscovery",
+            "Use the newest AMI of one owner account you trust whose name matches (or ami; exactly"
+                + " one of the two)."));
+    p.put(
+        "volume_type",
+        string("The root volume's EBS type (st1, sc1 and standard cannot boot an instance).")
+            .put("default", PoolConfig.DEFAULT_VOLUME_TYPE)
+            .set("enum", strings(PoolValidator.ROOT_VOLUME_TYPES)));
+    p.put(
+        "volume_size",
+        integer(
+                "The root volume's size in GiB (8 to 16384); GPU images need room for drivers and"
+                    + " the run's image.",
+                8)
+            .put("maximum", 16384)
+            .put("default", PoolConfig.DEFAULT_VOLUME_SIZE_GIB));
+    p.put(
+        "subnets",
+        array(
+                "The subnets instances launch in, by id (default: the default VPC's default"
+                    + " subnets).",
+                string("A subnet id, e.g. subnet-0123456789abcdef0.")
+                    .put("pattern", "^" + PoolValidator.SUBNET_ID.pattern() + "$"))
+            .put("uniqueItems", true));
+    p.put(
+        "security_group",
+        string(
+                "The instances' security group, by id, not name (default: the VPC's default"
+                    + " group).")
+            .put("pattern", "^" + PoolValidator.SECURITY_GROUP_ID.pattern() + "$"));
+    p.put(
+        "setup_cmds",
+        array(
+                "Shell commands each instance runs once at boot, before the agent starts (at most "
+                    + PoolValidator.MAX_SETUP_CMDS
+                    + " commands and "
+                    + PoolValidator.MAX_SETUP_BYTES
+                    + " bytes in all: they travel in EC2 user data).",
+                string("A shell command, e.g. nvidia-smi.").put("pattern", "\\S"))
+            .put("maxItems", PoolValidator.MAX_SETUP_CMDS));
+    ObjectNode props = props(PoolValidator.FIELDS, p);
+    unsupported(props, PoolValidator.UNSUPPORTED);
+    s.set("properties", props);
+    s.set("required", strings(List.of("pool_name", "instance_types", "max_instances")));
+    s.put("additionalProperties", false);
+    // exactly one of ami and ami_discovery.
+    s.set("oneOf", anyRequired("ami", "ami_discovery"));
+    // on_demand_fallback: true needs spot: true.
+    ObjectNode ifFallback = N.objectNode();
+    ifFallback.putObject("properties").putObject("on_demand_fallback").put("const", true);
+    ifFallback.set("required", strings(List.of("on_demand_fallback")));
+    s.set("if", ifFallback);
+    ObjectNode then = s.putObject("then");
+    then.putObject("properties").putObject("spot").put("const", true);
+    then.set("required", strings(List.of("spot")));
+
+    ObjectNode defs = N.objectNode();
+    defs.set("amiDiscovery", amiDiscovery());
+    s.set("definitions", defs);
+    return s;
+  }
+
+  private static ObjectNode amiDiscovery() {
+    ObjectNode d = object("The newest AMI of one owner account whose name matches.");
+    Map<String, ObjectNode> p = new LinkedHashMap<>();
+    p.put(
+        "owner",
+        string(
+                "The 12-digit account id that publishes the image, quoted (YAML drops leading"
+                    + " zeros of a number); aliases such as amazon or self are refused.")
+            .put("pattern", "^" + PoolValidator.ACCOUNT_ID.pattern() + "$"));
+    ObjectNode name =
+        string(
+                "The image name, EC2's name filter: * and ? are wildcards, e.g."
+                    + " my-agent-image-* (3 to 128 characters; not wildcards alone).")
+            .put("pattern", "^" + PoolValidator.IMAGE_NAME.pattern() + "$");
+    name.putObject("not").put("pattern", "^[*?\\s]*$");
+    p.put("name", name);
+    p.put(
+        "architecture",
+        string("The image's architecture (default x86_64).")
+            .put("default", PoolValidator.ARCHITECTURES.get(0))
+            .set("enum", strings(PoolValidator.ARCHITECTURES)));
+    ObjectNode props = props(PoolValidator.DISCOVERY_FIELDS, p);
+    unsupported(props, PoolValidator.DISCOVERY_UNSUPPORTED);
+    d.set("properties", props);
+    d.set("required", strings(List.of("owner", "name")));
+    d.put("additionalProperties", false);
+    return d;
   }
 
   // ---- building blocks --------------------------------------------------------------------

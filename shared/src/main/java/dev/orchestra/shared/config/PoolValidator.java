@@ -31,6 +31,24 @@ final class PoolValidator {
 
   static final List<String> DISCOVERY_FIELDS = List.of("owner", "name", "architecture");
 
+  /** Fields people write in pool.yml that it does not take, and why. */
+  static final Map<String, String> UNSUPPORTED =
+      Map.of(
+          "tags",
+          "pool.yml takes no tags: every instance carries " + PoolConfig.OWNERSHIP_TAG + " only",
+          "cluster_name",
+          "cluster_name belongs in cluster.yml; a pool is named by pool_name");
+
+  /** Fields people write in ami_discovery that it does not take, and why. */
+  static final Map<String, String> DISCOVERY_UNSUPPORTED =
+      Map.of(
+          "owners",
+          "ami_discovery takes one owner account, not a list",
+          "tag",
+          "AMIs are never picked by tag: anyone can publish an image with any tag",
+          "tags",
+          "AMIs are never picked by tag: anyone can publish an image with any tag");
+
   /**
    * Pool names: they name the work queue ({@code orchestra-pool-<name>}), the instance role under
    * /orchestra/ ({@code orchestra-pool-<name>-agent}, within IAM's 64 characters) and the tag.
@@ -61,15 +79,7 @@ final class PoolValidator {
 
   static PoolConfig validate(ObjectNode root, Checker c) {
     int before = c.count();
-    c.unknownFields(
-        root,
-        "",
-        FIELDS,
-        Map.of(
-            "tags",
-            "pool.yml takes no tags: every instance carries " + PoolConfig.OWNERSHIP_TAG + " only",
-            "cluster_name",
-            "cluster_name belongs in cluster.yml; a pool is named by pool_name"));
+    c.unknownFields(root, "", FIELDS, UNSUPPORTED);
     String name = poolName(root, c);
     List<String> types = instanceTypes(root, c);
     Boolean spot = c.bool(root, "", "spot");
@@ -260,17 +270,7 @@ final class PoolValidator {
       return null;
     }
     int before = c.count();
-    c.unknownFields(
-        d,
-        "ami_discovery",
-        DISCOVERY_FIELDS,
-        Map.of(
-            "owners",
-            "ami_discovery takes one owner account, not a list",
-            "tag",
-            "AMIs are never picked by tag: anyone can publish an image with any tag",
-            "tags",
-            "AMIs are never picked by tag: anyone can publish an image with any tag"));
+    c.unknownFields(d, "ami_discovery", DISCOVERY_FIELDS, DISCOVERY_UNSUPPORTED);
     JsonNode ownerNode = Checker.get(d, "owner");
     String owner = null;
     if (ownerNode == null) {
