@@ -426,16 +426,8 @@ public final class DynamoDbExperimentStore {
     values.put(":zero", n(0));
     values.put(":running", s(ExperimentStatus.RUNNING.wire()));
     values.put(":f", AttributeValue.fromBool(false));
-    values.put(":v", n(fromVersion));
-    values.put(":v1", n(fromVersion + 1));
-    String update = "SET issued = :k, running = :k, optVersion = :v1";
-    if (state != null) {
-      values.put(":optSt", s(state));
-      update += ", optState = :optSt REMOVE optStateKey";
-    } else {
-      values.put(":optKey", s(stateKey));
-      update += ", optStateKey = :optKey REMOVE optState";
-    }
+    String update =
+        "SET issued = :k, running = :k, " + optimizerUpdate(fromVersion, state, stateKey, values);
     List<TransactWriteItem> items = new ArrayList<>();
     items.add(
         TransactWriteItem.builder()
@@ -477,16 +469,8 @@ public final class DynamoDbExperimentStore {
         "#s = :running AND stopped = :f AND issued = :prev AND issued < budget"
             + " AND running < bw AND failed < maxFailed";
     if (suggestion != null) {
-      values.put(":v", n(suggestion.fromVersion()));
-      values.put(":v1", n(suggestion.fromVersion() + 1));
       condition += " AND optVersion = :v";
-      if (suggestion.state() != null) {
-        values.put(":optSt", s(suggestion.state()));
-        update += ", optVersion = :v1, optState = :optSt REMOVE optStateKey";
-      } else {
-        values.put(":optKey", s(suggestion.stateKey()));
-        update += ", optVersion = :v1, optStateKey = :optKey REMOVE optState";
-      }
+      update += ", " + optimizerUpdate(suggestion, values);
     }
     return TransactWriteItem.builder()
         .update(
@@ -533,6 +517,28 @@ public final class DynamoDbExperimentStore {
   public record Suggestion(
       Map<String, Object> assignments, long fromVersion, String state, String stateKey) {}
 
+  private static String optimizerUpdate(Suggestion s, Map<String, AttributeValue> values) {
+    return optimizerUpdate(s.fromVersion(), s.state(), s.stateKey(), values);
+  }
+
+  /**
+   * The optimizer's next version and its state (inline, or the S3 key of a state too big for the
+   * item) as the tail of an experiment update; sets {@code :v} (the version it was made from, for
+   * the caller's {@code optVersion = :v} condition) and {@code :v1}. Its REMOVE clause ends the
+   * expression, so it comes last.
+   */
+  private static String optimizerUpdate(
+      long fromVersion, String state, String stateKey, Map<String, AttributeValue> values) {
+    values.put(":v", n(fromVersion));
+    values.put(":v1", n(fromVersion + 1));
+    if (state != null) {
+      values.put(":optSt", s(state));
+      return "optVersion = :v1, optState = :optSt REMOVE optStateKey";
+    }
+    values.put(":optKey", s(stateKey));
+    return "optVersion = :v1, optStateKey = :optKey REMOVE optState";
+  }
+
   /** What came of committing a suggestion. */
   public enum SuggestResult {
     COMMITTED,
@@ -557,16 +563,7 @@ public final class DynamoDbExperimentStore {
       String state,
       String stateKey) {
     Map<String, AttributeValue> values = new HashMap<>();
-    values.put(":v", n(expectedVersion));
-    values.put(":v1", n(expectedVersion + 1));
-    String update;
-    if (state != null) {
-      values.put(":st", s(state));
-      update = "SET optVersion = :v1, optState = :st REMOVE optStateKey";
-    } else {
-      values.put(":k", s(stateKey));
-      update = "SET optVersion = :v1, optStateKey = :k REMOVE optState";
-    }
+    String update = "SET " + optimizerUpdate(expectedVersion, state, stateKey, values);
     TransactWriteItem exp =
         TransactWriteItem.builder()
             .update(
@@ -836,16 +833,8 @@ public final class DynamoDbExperimentStore {
           "running > :zero AND issued = :prev AND issued < budget AND stopped = :f"
               + " AND #es = :runningSt AND failed < :failLimit";
       if (suggestion != null) {
-        expValues.put(":v", n(suggestion.fromVersion()));
-        expValues.put(":v1", n(suggestion.fromVersion() + 1));
         expCondition += " AND optVersion = :v";
-        if (suggestion.state() != null) {
-          expValues.put(":optSt", s(suggestion.state()));
-          expUpdate += ", optVersion = :v1, optState = :optSt REMOVE optStateKey";
-        } else {
-          expValues.put(":optKey", s(suggestion.stateKey()));
-          expUpdate += ", optVersion = :v1, optStateKey = :optKey REMOVE optState";
-        }
+        expUpdate += ", " + optimizerUpdate(suggestion, expValues);
       }
     }
     Update.Builder expUpdateB =
