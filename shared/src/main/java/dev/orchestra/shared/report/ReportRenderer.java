@@ -675,7 +675,12 @@ public final class ReportRenderer {
           });
           var n = axes.length;
           optimized.forEach(function (m, i) {
-            axes.push({ dim: n + i, name: m, type: 'value', scale: true });
+            // The extent over every succeeded run: ECharts sizes a parallel axis from its first
+            // series only, which left the best run's line off the chart.
+            var range = metricRange(m);
+            axes.push({ dim: n + i, name: m, type: 'value', scale: true,
+                        min: range[0] < range[1] ? range[0] : undefined,
+                        max: range[0] < range[1] ? range[1] : undefined });
           });
           function row(r) {
             var v = data.parameters.map(function (p) {
