@@ -231,7 +231,9 @@ public final class FunctionSpecs {
             Access.EKS_ADDONS,
             Access.EKS_ACCESS_ENTRIES,
             Access.EKS_CLUSTER_WRITE,
-            Access.RUNTIME_ROLES_MANAGE));
+            Access.RUNTIME_ROLES_MANAGE,
+            // FinishCreate may have scheduled the idle check before a later step failed.
+            Access.IDLE_UNSCHEDULE));
     cluster(
         Step.DESTROY_NODEGROUPS,
         60,
