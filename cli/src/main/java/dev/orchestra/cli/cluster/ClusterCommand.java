@@ -108,6 +108,19 @@ public final class ClusterCommand implements Runnable {
       return new ClusterOperations(config, aws).store();
     }
 
+    /** What a command does against the local runtime's cluster operations. */
+    interface LocalCall {
+      int call(OrchestraConfig config, AwsClients aws, ClusterOperations ops) throws IOException;
+    }
+
+    /** Runs {@code body} with the local runtime's configuration, clients and cluster operations. */
+    int locally(LocalCall body) throws IOException {
+      OrchestraConfig c = target.config(err());
+      try (AwsClients aws = new AwsClients(c)) {
+        return body.call(c, aws, new ClusterOperations(c, aws));
+      }
+    }
+
     static ClusterRecord record(ClusterOperations ops, String name) {
       try {
         return ops.record(name);
@@ -206,19 +219,18 @@ public final class ClusterCommand implements Runnable {
             .clusters(out(), err())
             .apply(true, config.clusterName(), sendable(config), noWait);
       }
-      OrchestraConfig c = target.config(err());
-      try (AwsClients aws = new AwsClients(c)) {
-        ClusterOperations ops = new ClusterOperations(c, aws);
-        int rc = follow(ops, ops.create(config, aws.stsCallerArn()), noWait, err());
-        if (rc != 0) {
-          ops.store()
-              .get(config.clusterName())
-              .map(ClusterRecord::reason)
-              .ifPresent(r -> err().println("reason: " + r));
-          err().flush();
-        }
-        return rc;
-      }
+      return locally(
+          (c, aws, ops) -> {
+            int rc = follow(ops, ops.create(config, aws.stsCallerArn()), noWait, err());
+            if (rc != 0) {
+              ops.store()
+                  .get(config.clusterName())
+                  .map(ClusterRecord::reason)
+                  .ifPresent(r -> err().println("reason: " + r));
+              err().flush();
+            }
+            return rc;
+          });
     }
   }
 
@@ -236,20 +248,19 @@ public final class ClusterCommand implements Runnable {
             .clusters(out(), err())
             .apply(false, config.clusterName(), sendable(config), noWait);
       }
-      OrchestraConfig c = target.config(err());
-      try (AwsClients aws = new AwsClients(c)) {
-        ClusterOperations ops = new ClusterOperations(c, aws);
-        record(ops, config.clusterName());
-        int rc = follow(ops, ops.update(null, config), noWait, err());
-        if (rc != 0) {
-          ops.store()
-              .get(config.clusterName())
-              .map(ClusterRecord::reason)
-              .ifPresent(r -> err().println("reason: " + r));
-          err().flush();
-        }
-        return rc;
-      }
+      return locally(
+          (c, aws, ops) -> {
+            record(ops, config.clusterName());
+            int rc = follow(ops, ops.update(null, config), noWait, err());
+            if (rc != 0) {
+              ops.store()
+                  .get(config.clusterName())
+                  .map(ClusterRecord::reason)
+                  .ifPresent(r -> err().println("reason: " + r));
+              err().flush();
+            }
+            return rc;
+          });
     }
   }
 
@@ -281,16 +292,15 @@ public final class ClusterCommand implements Runnable {
         }
         return rc;
       }
-      OrchestraConfig c = target.config(err());
-      try (AwsClients aws = new AwsClients(c)) {
-        ClusterOperations ops = new ClusterOperations(c, aws);
-        record(ops, name);
-        int rc = follow(ops, ops.destroy(name), noWait, err());
-        if (rc == 0 && !noWait) {
-          DefaultTarget.forget(name);
-        }
-        return rc;
-      }
+      return locally(
+          (c, aws, ops) -> {
+            record(ops, name);
+            int rc = follow(ops, ops.destroy(name), noWait, err());
+            if (rc == 0 && !noWait) {
+              DefaultTarget.forget(name);
+            }
+            return rc;
+          });
     }
   }
 
@@ -310,57 +320,56 @@ public final class ClusterCommand implements Runnable {
       if (target.remote()) {
         return target.clusters(out(), err()).status(name, json);
       }
-      OrchestraConfig c = target.config(err());
-      try (AwsClients aws = new AwsClients(c)) {
-        ClusterOperations ops = new ClusterOperations(c, aws);
-        record(ops, name);
-        ClusterOperations.Status st = ops.status(name);
-        ClusterRecord r = st.record();
-        List<Map<String, Object>> groups = new java.util.ArrayList<>();
-        for (ClusterOperations.NodeGroupView ng : st.nodeGroups()) {
-          Map<String, Object> m = new LinkedHashMap<>();
-          m.put("name", ng.name());
-          m.put("role", ng.role());
-          m.put("status", ng.status());
-          m.put("instanceTypes", ng.instanceTypes());
-          m.put("min", ng.min());
-          m.put("max", ng.max());
-          m.put("desired", ng.desired());
-          groups.add(m);
-        }
-        Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("name", r.name());
-        doc.put("status", r.status());
-        doc.put("kubernetesVersion", r.version());
-        doc.put("reason", r.reason());
-        doc.put("nodeGroups", groups);
-        doc.put("history", r.history());
-        doc.put("updatedAt", r.updatedAt());
-        doc.put("step", st.step());
-        if (json) {
-          out().println(JSON.writeValueAsString(doc));
-        } else {
-          out().printf("%s: %s (Kubernetes %s)%n", r.name(), r.status(), r.version());
-          if (r.reason() != null && !r.reason().isEmpty()) {
-            out().println("  reason: " + r.reason());
-          }
-          for (Map<String, Object> g : groups) {
-            out()
-                .printf(
-                    "  %-6s %-20s %-8s %s min %s max %s desired %s%n",
-                    g.get("role"),
-                    g.get("name"),
-                    g.get("status"),
-                    g.get("instanceTypes"),
-                    g.get("min"),
-                    g.get("max"),
-                    g.get("desired"));
-          }
-          r.history().forEach(h -> out().println("  " + h));
-        }
-        out().flush();
-        return 0;
-      }
+      return locally(
+          (c, aws, ops) -> {
+            record(ops, name);
+            ClusterOperations.Status st = ops.status(name);
+            ClusterRecord r = st.record();
+            List<Map<String, Object>> groups = new java.util.ArrayList<>();
+            for (ClusterOperations.NodeGroupView ng : st.nodeGroups()) {
+              Map<String, Object> m = new LinkedHashMap<>();
+              m.put("name", ng.name());
+              m.put("role", ng.role());
+              m.put("status", ng.status());
+              m.put("instanceTypes", ng.instanceTypes());
+              m.put("min", ng.min());
+              m.put("max", ng.max());
+              m.put("desired", ng.desired());
+              groups.add(m);
+            }
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("name", r.name());
+            doc.put("status", r.status());
+            doc.put("kubernetesVersion", r.version());
+            doc.put("reason", r.reason());
+            doc.put("nodeGroups", groups);
+            doc.put("history", r.history());
+            doc.put("updatedAt", r.updatedAt());
+            doc.put("step", st.step());
+            if (json) {
+              out().println(JSON.writeValueAsString(doc));
+            } else {
+              out().printf("%s: %s (Kubernetes %s)%n", r.name(), r.status(), r.version());
+              if (r.reason() != null && !r.reason().isEmpty()) {
+                out().println("  reason: " + r.reason());
+              }
+              for (Map<String, Object> g : groups) {
+                out()
+                    .printf(
+                        "  %-6s %-20s %-8s %s min %s max %s desired %s%n",
+                        g.get("role"),
+                        g.get("name"),
+                        g.get("status"),
+                        g.get("instanceTypes"),
+                        g.get("min"),
+                        g.get("max"),
+                        g.get("desired"));
+              }
+              r.history().forEach(h -> out().println("  " + h));
+            }
+            out().flush();
+            return 0;
+          });
     }
   }
 
@@ -374,24 +383,26 @@ public final class ClusterCommand implements Runnable {
       if (target.remote()) {
         return target.clusters(out(), err()).list(json);
       }
-      OrchestraConfig c = target.config(err());
-      try (AwsClients aws = new AwsClients(c)) {
-        List<ClusterRecord> all = new ClusterOperations(c, aws).list();
-        if (json) {
-          out()
-              .println(
-                  JSON.writeValueAsString(
-                      all.stream()
-                          .map(r -> Map.of("name", r.name(), "status", r.status()))
-                          .toList()));
-        } else if (all.isEmpty()) {
-          out().println("no clusters; create one with `orchestra cluster create -f cluster.yml`");
-        } else {
-          all.forEach(r -> out().printf("%-48s %s%n", r.name(), r.status()));
-        }
-        out().flush();
-        return 0;
-      }
+      return locally(
+          (c, aws, ops) -> {
+            List<ClusterRecord> all = ops.list();
+            if (json) {
+              out()
+                  .println(
+                      JSON.writeValueAsString(
+                          all.stream()
+                              .map(r -> Map.of("name", r.name(), "status", r.status()))
+                              .toList()));
+            } else if (all.isEmpty()) {
+              out()
+                  .println(
+                      "no clusters; create one with `orchestra cluster create -f cluster.yml`");
+            } else {
+              all.forEach(r -> out().printf("%-48s %s%n", r.name(), r.status()));
+            }
+            out().flush();
+            return 0;
+          });
     }
   }
 
@@ -411,30 +422,30 @@ public final class ClusterCommand implements Runnable {
       if (target.remote()) {
         return target.clusters(out(), err()).test(name, json);
       }
-      OrchestraConfig c = target.config(err());
-      try (AwsClients aws = new AwsClients(c)) {
-        ClusterOperations ops = new ClusterOperations(c, aws);
-        record(ops, name);
-        int nodes;
-        String server;
-        try {
-          ClusterOperations.TestResult t = ops.test(name);
-          server = t.server();
-          nodes = t.nodes();
-        } catch (RuntimeException e) {
-          throw new UserError(
-              "cluster " + name + ": the Kubernetes API did not answer: " + e.getMessage(), 1);
-        }
-        if (json) {
-          out()
-              .println(
-                  JSON.writeValueAsString(Map.of("name", name, "server", server, "nodes", nodes)));
-        } else {
-          out().printf("%s: Kubernetes API at %s answered; %d node(s)%n", name, server, nodes);
-        }
-        out().flush();
-        return 0;
-      }
+      return locally(
+          (c, aws, ops) -> {
+            record(ops, name);
+            int nodes;
+            String server;
+            try {
+              ClusterOperations.TestResult t = ops.test(name);
+              server = t.server();
+              nodes = t.nodes();
+            } catch (RuntimeException e) {
+              throw new UserError(
+                  "cluster " + name + ": the Kubernetes API did not answer: " + e.getMessage(), 1);
+            }
+            if (json) {
+              out()
+                  .println(
+                      JSON.writeValueAsString(
+                          Map.of("name", name, "server", server, "nodes", nodes)));
+            } else {
+              out().printf("%s: Kubernetes API at %s answered; %d node(s)%n", name, server, nodes);
+            }
+            out().flush();
+            return 0;
+          });
     }
   }
 
@@ -459,33 +470,34 @@ public final class ClusterCommand implements Runnable {
             "cluster connect reads EKS and IAM directly and is not available through the API yet;"
                 + " run it with --local for a local cluster");
       }
-      OrchestraConfig c = target.config(err());
-      try (AwsClients aws = new AwsClients(c)) {
-        ClusterRecord r = record(new ClusterOperations(c, aws), name);
-        if (!ClusterRecord.ACTIVE.equals(r.status())) {
-          throw new UserError(
-              "cluster " + name + " is " + r.status() + "; connect to an ACTIVE cluster");
-        }
-        ClusterEndpoint endpoint = new ClusterEndpointResolver(c, aws::eks).resolve(name);
-        String roleArn = new ClusterIam(aws.iam(), null).role(ClusterNames.accessRole(name)).arn();
-        Path file = kubeconfig != null ? kubeconfig : Kubeconfig.defaultPath();
-        String context =
-            Kubeconfig.upsert(
-                file,
-                name,
-                endpoint.url(),
-                endpoint.caCertData(),
-                aws.region().id(),
-                roleArn,
-                c.get(EnvVars.AWS_ENDPOINT_URL).orElse(null));
-        DefaultTarget.write(name);
-        out()
-            .printf(
-                "%s: context %s in %s (assumes %s); now the default target of `orchestra optimize`%n",
-                name, context, file, roleArn);
-        out().flush();
-        return 0;
-      }
+      return locally(
+          (c, aws, ops) -> {
+            ClusterRecord r = record(ops, name);
+            if (!ClusterRecord.ACTIVE.equals(r.status())) {
+              throw new UserError(
+                  "cluster " + name + " is " + r.status() + "; connect to an ACTIVE cluster");
+            }
+            ClusterEndpoint endpoint = new ClusterEndpointResolver(c, aws::eks).resolve(name);
+            String roleArn =
+                new ClusterIam(aws.iam(), null).role(ClusterNames.accessRole(name)).arn();
+            Path file = kubeconfig != null ? kubeconfig : Kubeconfig.defaultPath();
+            String context =
+                Kubeconfig.upsert(
+                    file,
+                    name,
+                    endpoint.url(),
+                    endpoint.caCertData(),
+                    aws.region().id(),
+                    roleArn,
+                    c.get(EnvVars.AWS_ENDPOINT_URL).orElse(null));
+            DefaultTarget.write(name);
+            out()
+                .printf(
+                    "%s: context %s in %s (assumes %s); now the default target of `orchestra optimize`%n",
+                    name, context, file, roleArn);
+            out().flush();
+            return 0;
+          });
     }
   }
 
@@ -500,22 +512,21 @@ public final class ClusterCommand implements Runnable {
       if (target.remote()) {
         return target.clusters(out(), err()).trust(name, principal, add);
       }
-      OrchestraConfig c = target.config(err());
-      try (AwsClients aws = new AwsClients(c)) {
-        ClusterOperations ops = new ClusterOperations(c, aws);
-        List<String> now;
-        try {
-          now = add ? ops.share(name, principal) : ops.unshare(name, principal);
-        } catch (ClusterRequestException e) {
-          throw new UserError(
-              e.getMessage().startsWith("principal ") ? "--" + e.getMessage() : e.getMessage());
-        } catch (UnknownClusterException e) {
-          throw new UserError(e.getMessage());
-        }
-        out().printf("%s: the access role trusts %s%n", name, now);
-        out().flush();
-        return 0;
-      }
+      return locally(
+          (c, aws, ops) -> {
+            List<String> now;
+            try {
+              now = add ? ops.share(name, principal) : ops.unshare(name, principal);
+            } catch (ClusterRequestException e) {
+              throw new UserError(
+                  e.getMessage().startsWith("principal ") ? "--" + e.getMessage() : e.getMessage());
+            } catch (UnknownClusterException e) {
+              throw new UserError(e.getMessage());
+            }
+            out().printf("%s: the access role trusts %s%n", name, now);
+            out().flush();
+            return 0;
+          });
     }
   }
 
