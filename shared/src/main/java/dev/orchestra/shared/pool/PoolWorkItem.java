@@ -32,7 +32,8 @@ public final class PoolWorkItem {
       String image,
       String command,
       int gpus,
-      Map<String, String> env) {}
+      Map<String, String> env,
+      String workdir) {}
 
   private PoolWorkItem() {}
 
@@ -61,6 +62,11 @@ public final class PoolWorkItem {
             e.getKey() + " holds a line break, which an EC2 pool cannot pass to the container");
       }
       field(b, "env", e.getKey() + "=" + e.getValue());
+    }
+    if (w.workdir() != null) {
+      // Local mode only (the folder of run.yml, where the local agent runs the command); the
+      // shell agent ignores fields it does not know.
+      field(b, "workdir", w.workdir());
     }
     return b.toString();
   }
@@ -92,7 +98,8 @@ public final class PoolWorkItem {
         fields.get("image"),
         fields.get("command"),
         Integer.parseInt(fields.get("gpus")),
-        env);
+        env,
+        fields.get("workdir"));
   }
 
   private static void field(StringBuilder b, String name, String value) {
