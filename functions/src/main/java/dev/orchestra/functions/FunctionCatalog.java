@@ -34,6 +34,9 @@ public final class FunctionCatalog {
   public static final String RECORD_FAILURE = "orchestra-record-failure";
   public static final String RESULTS = "orchestra-results";
 
+  /** An EC2 pool's scaling tick (scale, reap, interruptions), fired by the pool's schedule. */
+  public static final String POOL_TICK = "orchestra-pool-tick";
+
   /** The REST API: Micronaut controllers behind API Gateway's proxy integration. */
   public static final String API = "orchestra-api";
 

@@ -116,9 +116,6 @@ public final class EnvVars {
   /** The function EventBridge invokes for a cluster's idle check (its ARN or name). */
   public static final String IDLE_CHECK_FUNCTION_ARN = "ORCHESTRA_IDLE_CHECK_FUNCTION_ARN";
 
-  /**
-   * The cluster destroy state machine (the idle check starts it for {@code idle_action: destroy}).
-   */
   /** The cluster create state machine (the API and the CLI start it). */
   public static final String CLUSTER_CREATE_STATE_MACHINE_ARN =
       "ORCHESTRA_CLUSTER_CREATE_STATE_MACHINE_ARN";
@@ -127,6 +124,9 @@ public final class EnvVars {
   public static final String CLUSTER_UPDATE_STATE_MACHINE_ARN =
       "ORCHESTRA_CLUSTER_UPDATE_STATE_MACHINE_ARN";
 
+  /**
+   * The cluster destroy state machine (the idle check starts it for {@code idle_action: destroy}).
+   */
   public static final String CLUSTER_DESTROY_STATE_MACHINE_ARN =
       "ORCHESTRA_CLUSTER_DESTROY_STATE_MACHINE_ARN";
 
@@ -135,4 +135,12 @@ public final class EnvVars {
    * Unset: the default VPC's default subnets in zones EKS supports.
    */
   public static final String SUBNET_IDS = "ORCHESTRA_SUBNET_IDS";
+
+  /**
+   * The EC2 pools table (the pool records, their agents' last reports, Orchestra's terminations).
+   */
+  public static final String POOL_TABLE = "ORCHESTRA_POOL_TABLE";
+
+  /** The function each pool's EventBridge schedule invokes (its ARN or name): the scaling tick. */
+  public static final String POOL_TICK_FUNCTION_ARN = "ORCHESTRA_POOL_TICK_FUNCTION_ARN";
 }
