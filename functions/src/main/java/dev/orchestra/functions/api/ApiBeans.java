@@ -42,6 +42,11 @@ public class ApiBeans {
   }
 
   @Singleton
+  dev.orchestra.functions.pool.PoolOperations pools(LoopContext ctx) {
+    return new dev.orchestra.functions.pool.PoolOperations(ctx.config(), ctx.aws());
+  }
+
+  @Singleton
   ExperimentStopper stopper(LoopContext ctx) {
     return new ExperimentStopper(
         ctx.store(),

@@ -86,6 +86,32 @@ public final class ApiErrors {
     }
   }
 
+  /** A pool request to fix: an invalid pool.yml (with its findings), a pool being destroyed. */
+  @Singleton
+  public static class PoolRequestHandler
+      implements ExceptionHandler<
+          dev.orchestra.functions.pool.PoolRequestException, HttpResponse<ApiError>> {
+    @Override
+    public HttpResponse<ApiError> handle(
+        HttpRequest request, dev.orchestra.functions.pool.PoolRequestException e) {
+      return respond(
+          HttpStatus.BAD_REQUEST, new ApiError("invalid_pool", e.getMessage(), e.findings()));
+    }
+  }
+
+  /** No pool of that name: 404. */
+  @Singleton
+  public static class UnknownPoolHandler
+      implements ExceptionHandler<
+          dev.orchestra.functions.pool.UnknownPoolException, HttpResponse<ApiError>> {
+    @Override
+    public HttpResponse<ApiError> handle(
+        HttpRequest request, dev.orchestra.functions.pool.UnknownPoolException e) {
+      return respond(
+          HttpStatus.NOT_FOUND, new ApiError("pool_not_found", e.getMessage(), List.of()));
+    }
+  }
+
   /**
    * The cluster's Kubernetes API did not answer (cluster test): not the caller's mistake nor our
    * bug, but the cluster's state: 409 with the reason.

@@ -41,6 +41,18 @@ public final class Bodies {
     return text;
   }
 
+  /** A pool.yml as text: the YAML body, or JSON {@code {"pool": text|object}}. */
+  public static String poolText(String contentType, String body) {
+    if (isYaml(contentType)) {
+      YamlLoader.Loaded loaded = YamlLoader.load("pool.yml", body);
+      if (loaded.ok()) {
+        refuseCredentials("pool.yml", loaded.root());
+      }
+      return body;
+    }
+    return fileText(jsonObject(body), "pool", "pool.yml", true);
+  }
+
   public static Submission experiment(String contentType, String body) {
     if (isYaml(contentType)) {
       YamlLoader.Loaded loaded = YamlLoader.load("experiment.yml", body);

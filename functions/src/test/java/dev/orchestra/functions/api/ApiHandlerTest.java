@@ -109,6 +109,8 @@ class ApiHandlerTest {
             Map.entry("/clusters/{name}/test", List.of("post")),
             Map.entry("/clusters/{name}/share", List.of("post")),
             Map.entry("/clusters/{name}/unshare", List.of("post")),
+            Map.entry("/pools", List.of("get", "post")),
+            Map.entry("/pools/{name}", List.of("get", "put", "delete")),
             Map.entry("/openapi.yml", List.of("get")),
             Map.entry("/version", List.of("get")));
     JsonNode paths =
@@ -118,5 +120,86 @@ class ApiHandlerTest {
           assertThat(paths.has(path)).as(path).isTrue();
           methods.forEach(m -> assertThat(paths.get(path).has(m)).as(m + " " + path).isTrue());
         });
+  }
+
+  static JsonNode body(JsonNode response) throws Exception {
+    return Json.MAPPER.readTree(response.get("body").asText());
+  }
+
+  static final String VALID_POOL =
+      """
+      pool_name: api-pool
+      instance_types: [g5.xlarge]
+      max_instances: 2
+      ami: ami-0123456789abcdef0
+      """;
+
+  @Test
+  void pools_invalidPoolYml_isA400InvalidPool_withEveryFinding() throws Exception {
+    JsonNode r =
+        call(
+            "POST",
+            "/pools",
+            Map.of("Content-Type", "application/yaml"),
+            "pool_name: Bad_Name\ninstance_types: []\nmax_instances: 0\nami: ami-1\n");
+    assertThat(r.get("statusCode").asInt()).isEqualTo(400);
+    JsonNode e = body(r);
+    assertThat(e.get("code").asText()).isEqualTo("invalid_pool");
+    assertThat(e.get("message").asText()).contains("pool.yml").contains("nothing was done");
+    assertThat(e.get("findings").findValuesAsText("path"))
+        .contains("pool_name", "instance_types", "max_instances", "ami");
+    assertThat(e.get("findings").get(0).get("fix").asText()).isNotBlank();
+    assertThat(e.get("findings").get(0).get("file").asText()).isEqualTo("pool.yml");
+  }
+
+  @Test
+  void pools_jsonBody_isReadFromItsPoolField_andItsMistakesAre400s() throws Exception {
+    JsonNode wrapped =
+        call(
+            "POST",
+            "/pools",
+            Map.of("Content-Type", "application/json"),
+            Json.write(Map.of("pool", "pool_name: x\n")));
+    assertThat(wrapped.get("statusCode").asInt()).isEqualTo(400);
+    assertThat(body(wrapped).get("code").asText()).isEqualTo("invalid_pool");
+    assertThat(body(wrapped).get("findings").findValuesAsText("path"))
+        .contains("instance_types", "max_instances");
+
+    JsonNode noField =
+        call("POST", "/pools", Map.of("Content-Type", "application/json"), "{\"nope\": 1}");
+    assertThat(noField.get("statusCode").asInt()).isEqualTo(400);
+    assertThat(body(noField).get("code").asText()).isEqualTo("bad_request");
+    assertThat(body(noField).get("message").asText()).contains("\"pool\"");
+
+    JsonNode creds =
+        call(
+            "POST",
+            "/pools",
+            Map.of("Content-Type", "application/yaml"),
+            VALID_POOL + "aws_access_key_id: AKIAEXAMPLE\n");
+    assertThat(creds.get("statusCode").asInt()).isEqualTo(400);
+    assertThat(body(creds).get("code").asText()).isEqualTo("credentials_rejected");
+
+    JsonNode plain = call("POST", "/pools", Map.of("Content-Type", "text/plain"), VALID_POOL);
+    assertThat(plain.get("statusCode").asInt()).isEqualTo(415);
+  }
+
+  @Test
+  void pools_pathNamesAreChecked_andPutCannotRename() throws Exception {
+    JsonNode bad = call("GET", "/pools/Bad_Name", Map.of(), null);
+    assertThat(bad.get("statusCode").asInt()).isEqualTo(400);
+    assertThat(body(bad).get("code").asText()).isEqualTo("bad_request");
+    assertThat(body(bad).get("message").asText()).contains("GET /pools");
+
+    JsonNode renamed =
+        call("PUT", "/pools/other-pool", Map.of("Content-Type", "application/yaml"), VALID_POOL);
+    assertThat(renamed.get("statusCode").asInt()).isEqualTo(400);
+    assertThat(body(renamed).get("message").asText())
+        .contains("api-pool")
+        .contains("other-pool")
+        .contains("/pools/api-pool");
+
+    JsonNode patch = call("PATCH", "/pools/api-pool", Map.of(), null);
+    assertThat(patch.get("statusCode").asInt()).isEqualTo(405);
   }
 }
