@@ -16,6 +16,8 @@ import dev.orchestra.local.moto.MotoUnavailableException;
 import dev.orchestra.local.state.LocalState;
 import dev.orchestra.shared.EnvVars;
 import dev.orchestra.shared.TimeScale;
+import dev.orchestra.shared.config.ConfigParser;
+import dev.orchestra.shared.config.ExperimentConfig;
 import dev.orchestra.shared.config.Finding;
 import dev.orchestra.shared.experiment.ExperimentStatus;
 import dev.orchestra.shared.experiment.RunStatus;
@@ -51,6 +53,7 @@ import software.amazon.awssdk.core.exception.SdkClientException;
     footer = {
       "  orchestra optimize -e examples/branin/experiment.yml",
       "  orchestra optimize -e experiment.yml -r run.yml --json",
+      "  orchestra optimize -e experiment.yml --pool gpu-spot",
       "  orchestra optimize -e experiment.yml --endpoint \\",
       "      https://abc123.execute-api.us-east-1.amazonaws.com/prod/",
       "",
@@ -79,9 +82,16 @@ public final class OptimizeCommand implements Callable<Integer> {
   @Option(
       names = "--cluster",
       description =
-          "The compute target (default: the cluster `orchestra cluster connect` connected last,"
-              + " else the built-in local).")
+          "The cluster to run on (default: experiment.yml's cluster: or pool:, else the cluster"
+              + " `orchestra cluster connect` connected last, else the built-in local).")
   String cluster;
+
+  @Option(
+      names = "--pool",
+      description =
+          "Run on this EC2 pool (`orchestra pool create`) instead of a cluster; not with"
+              + " --cluster.")
+  String pool;
 
   @Option(names = "--json", description = "Print one JSON document at the end.")
   boolean json;
@@ -90,6 +100,15 @@ public final class OptimizeCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter out = spec.commandLine().getOut();
+    if (cluster != null && pool != null) {
+      throw new UserError(
+          "--cluster "
+              + cluster
+              + " and --pool "
+              + pool
+              + " both name a target; give one of them (--cluster for an EKS cluster,"
+              + " --pool for an EC2 pool)");
+    }
     String experimentText = read(experiment, "experiment.yml");
     Path runFile = run != null ? run : experiment.toAbsolutePath().getParent().resolve("run.yml");
     String runText = Files.isRegularFile(runFile) ? read(runFile, "run.yml") : null;
@@ -99,7 +118,7 @@ public final class OptimizeCommand implements Callable<Integer> {
     Path workdir = runFile.toAbsolutePath().getParent();
     if (api.remote()) {
       return new RemoteOptimize(api.client(err), err, out, json)
-          .run(experimentText, runText, cluster);
+          .run(experimentText, runText, cluster, pool);
     }
 
     OrchestraConfig config = localConfig(err);
@@ -110,11 +129,7 @@ public final class OptimizeCommand implements Callable<Integer> {
                   experimentText,
                   runText,
                   UUID.randomUUID().toString(),
-                  cluster != null
-                      ? "cluster/" + cluster
-                      : dev.orchestra.cli.cluster.DefaultTarget.read()
-                          .map(c -> "cluster/" + c)
-                          .orElse(null),
+                  target(experimentText),
                   workdir.toString(),
                   null);
       if (!accepted.accepted()) {
@@ -141,6 +156,25 @@ public final class OptimizeCommand implements Callable<Integer> {
       out.flush();
       return end.status() == ExperimentStatus.SUCCEEDED ? 0 : 1;
     }
+  }
+
+  /**
+   * The target override given to intake: {@code --cluster} or {@code --pool}; else, when
+   * experiment.yml names no {@code cluster:} or {@code pool:}, the cluster `cluster connect` made
+   * the default; else none (experiment.yml's own field wins over the connected default).
+   */
+  String target(String experimentText) {
+    if (cluster != null) {
+      return "cluster/" + cluster;
+    }
+    if (pool != null) {
+      return "pool/" + pool;
+    }
+    ExperimentConfig named = ConfigParser.parseExperiment("experiment.yml", experimentText).value();
+    if (named != null && (named.cluster() != null || named.pool() != null)) {
+      return null;
+    }
+    return dev.orchestra.cli.cluster.DefaultTarget.read().map(c -> "cluster/" + c).orElse(null);
   }
 
   private static String read(Path p, String what) {

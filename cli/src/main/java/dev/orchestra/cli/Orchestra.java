@@ -45,6 +45,7 @@ import picocli.CommandLine.Command;
       ApiCommands.Report.class,
       ConfigureCommand.class,
       dev.orchestra.cli.cluster.ClusterCommand.class,
+      dev.orchestra.cli.pool.PoolCommand.class,
       dev.orchestra.cli.bench.BenchCommand.class
     })
 public final class Orchestra implements Runnable {

@@ -29,7 +29,7 @@ final class RemoteOptimize {
     this.json = json;
   }
 
-  int run(String experimentText, String runText, String cluster) throws IOException {
+  int run(String experimentText, String runText, String cluster, String pool) throws IOException {
     ObjectNode body = ApiCommands.JSON.createObjectNode();
     body.put("experiment", experimentText);
     if (runText != null) {
@@ -37,6 +37,9 @@ final class RemoteOptimize {
     }
     if (cluster != null) {
       body.put("cluster", cluster);
+    }
+    if (pool != null) {
+      body.put("pool", pool);
     }
     String key = UUID.randomUUID().toString();
     JsonNode created =
