@@ -33,6 +33,7 @@ public final class LocalAwsClients implements AutoCloseable {
   private final SfnClient sfn;
   private final software.amazon.awssdk.services.eventbridge.EventBridgeClient events;
   private final software.amazon.awssdk.services.iam.IamClient iam;
+  private final software.amazon.awssdk.services.ec2.Ec2Client ec2;
 
   public LocalAwsClients(String endpoint, String region) {
     this(endpoint, region, "runtime");
@@ -61,6 +62,7 @@ public final class LocalAwsClients implements AutoCloseable {
     this.s3 = configure(S3Client.builder()).forcePathStyle(true).build();
     this.sfn = configure(SfnClient.builder()).build();
     this.iam = configure(software.amazon.awssdk.services.iam.IamClient.builder()).build();
+    this.ec2 = configure(software.amazon.awssdk.services.ec2.Ec2Client.builder()).build();
     this.events =
         configure(software.amazon.awssdk.services.eventbridge.EventBridgeClient.builder()).build();
   }
@@ -99,6 +101,11 @@ public final class LocalAwsClients implements AutoCloseable {
     return sfn;
   }
 
+  /** EC2 (moto's instances: the local pools' machines). */
+  public software.amazon.awssdk.services.ec2.Ec2Client ec2() {
+    return ec2;
+  }
+
   @Override
   public void close() {
     dynamo.close();
@@ -107,6 +114,7 @@ public final class LocalAwsClients implements AutoCloseable {
     sfn.close();
     events.close();
     iam.close();
+    ec2.close();
     http.close();
   }
 }

@@ -56,6 +56,7 @@ public final class ControlPlanePlan implements ResourcePlanProvider {
             // Ten missed heartbeats (every 60 s) fail an attempt; scaled like every wait.
             .config(EnvVars.RUN_HEARTBEAT_TIMEOUT_SECONDS, "600");
     dev.orchestra.local.cluster.ClusterResources.addTo(b, env);
+    dev.orchestra.local.pool.PoolResources.addTo(b, env);
     FunctionCatalog.ARN_PLACEHOLDERS.forEach((p, fn) -> b.substitution(p, env.lambdaArn(fn)));
     return b.build();
   }

@@ -28,6 +28,13 @@ import java.util.regex.Pattern;
  * #operation(RouterRequest)}) and by texts that the path or body must contain ({@code contains},
  * e.g. a function and a cluster name); it fires for the next {@code count} matches (negative: no
  * limit), each with probability {@code rate} (seeded, so a campaign repeats).
+ *
+ * <p>{@link Kind#INSUFFICIENT_CAPACITY} is EC2's capacity refusal: {@code RunInstances} for one
+ * {@code instanceType} (and with {@code spotOnly}, only when {@code InstanceMarketOptions} asks for
+ * spot) answers HTTP 500 {@code InsufficientInstanceCapacity} in EC2's error XML, as EC2 does when
+ * an Availability Zone has no capacity of that type; other types, or on-demand, go through. Set it
+ * with {@link Rule#insufficientCapacity} or as JSON: {@code {"service":"ec2","kind":
+ * "INSUFFICIENT_CAPACITY","instanceType":"g5.xlarge","spotOnly":true}}.
  */
 public final class FaultInjector {
 
@@ -47,7 +54,12 @@ public final class FaultInjector {
     /** The call takes effect, then its response is replaced by a 503 (the caller retries it). */
     RESPONSE_LOST,
     /** The call is delivered twice (a Lambda invoked twice, a message sent twice). */
-    DUPLICATE
+    DUPLICATE,
+    /**
+     * EC2 {@code RunInstances} of the rule's {@code instanceType} (spot only with {@code spotOnly})
+     * refused with HTTP 500 {@code InsufficientInstanceCapacity}.
+     */
+    INSUFFICIENT_CAPACITY
   }
 
   /**
@@ -55,6 +67,9 @@ public final class FaultInjector {
    *
    * @param after for THROTTLE/INTERNAL/UNAVAILABLE/FAIL: apply the fault after the call took effect
    * @param copies for DUPLICATE: how many times the call is delivered (default 2)
+   * @param instanceType only EC2 requests whose {@code InstanceType} parameter is exactly this
+   * @param spotOnly only EC2 requests whose {@code InstanceMarketOptions.MarketType} is {@code
+   *     spot}
    */
   @JsonIgnoreProperties(ignoreUnknown = false)
   @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -68,7 +83,9 @@ public final class FaultInjector {
       String code,
       Integer status,
       Boolean after,
-      Integer copies) {
+      Integer copies,
+      String instanceType,
+      Boolean spotOnly) {
 
     public Rule {
       if (service == null || service.isBlank()) {
@@ -77,6 +94,37 @@ public final class FaultInjector {
       if (kind == null) {
         throw new IllegalArgumentException("a fault rule needs kind: " + List.of(Kind.values()));
       }
+      if (kind == Kind.INSUFFICIENT_CAPACITY) {
+        if (!"ec2".equals(service)) {
+          throw new IllegalArgumentException(
+              "kind INSUFFICIENT_CAPACITY is an EC2 refusal: set service to ec2");
+        }
+        if (instanceType == null || instanceType.isBlank()) {
+          throw new IllegalArgumentException(
+              "kind INSUFFICIENT_CAPACITY needs instanceType (e.g. g5.xlarge)");
+        }
+        if (operation == null) {
+          operation = "RunInstances";
+        }
+        if (count == null) {
+          count = -1;
+        }
+      }
+    }
+
+    public Rule(
+        String service,
+        String operation,
+        List<String> contains,
+        Kind kind,
+        Integer count,
+        Double rate,
+        String code,
+        Integer status,
+        Boolean after,
+        Integer copies) {
+      this(
+          service, operation, contains, kind, count, rate, code, status, after, copies, null, null);
     }
 
     public static Rule next(int count, String service, String operation, Kind kind) {
@@ -87,10 +135,41 @@ public final class FaultInjector {
       return new Rule(service, operation, null, kind, -1, rate, null, null, null, null);
     }
 
+    /**
+     * Every {@code RunInstances} of {@code instanceType} (with {@code spotOnly}, only spot ones)
+     * refused with {@code InsufficientInstanceCapacity}, until cleared.
+     */
+    public static Rule insufficientCapacity(String instanceType, boolean spotOnly) {
+      return new Rule(
+          "ec2",
+          "RunInstances",
+          null,
+          Kind.INSUFFICIENT_CAPACITY,
+          -1,
+          null,
+          null,
+          null,
+          null,
+          null,
+          instanceType,
+          spotOnly);
+    }
+
     /** Only requests whose path or body contains every one of these texts. */
     public Rule containing(String... texts) {
       return new Rule(
-          service, operation, List.of(texts), kind, count, rate, code, status, after, copies);
+          service,
+          operation,
+          List.of(texts),
+          kind,
+          count,
+          rate,
+          code,
+          status,
+          after,
+          copies,
+          instanceType,
+          spotOnly);
     }
 
     public Rule failing(String errorCode, int httpStatus) {
@@ -104,16 +183,42 @@ public final class FaultInjector {
           errorCode,
           httpStatus,
           after,
-          copies);
+          copies,
+          instanceType,
+          spotOnly);
     }
 
     public Rule afterEffect() {
-      return new Rule(service, operation, contains, kind, count, rate, code, status, true, copies);
+      return new Rule(
+          service,
+          operation,
+          contains,
+          kind,
+          count,
+          rate,
+          code,
+          status,
+          true,
+          copies,
+          instanceType,
+          spotOnly);
     }
 
     /** Delivered {@code n} times in all (kind DUPLICATE). */
     public Rule times(int n) {
-      return new Rule(service, operation, contains, kind, count, rate, code, status, after, n);
+      return new Rule(
+          service,
+          operation,
+          contains,
+          kind,
+          count,
+          rate,
+          code,
+          status,
+          after,
+          n,
+          instanceType,
+          spotOnly);
     }
 
     int deliveries() {
@@ -246,6 +351,16 @@ public final class FaultInjector {
             continue;
           }
         }
+        if (r.instanceType() != null || Boolean.TRUE.equals(r.spotOnly())) {
+          Map<String, String> params = queryParameters(request);
+          if (r.instanceType() != null && !r.instanceType().equals(params.get("InstanceType"))) {
+            continue;
+          }
+          if (Boolean.TRUE.equals(r.spotOnly())
+              && !"spot".equals(params.get("InstanceMarketOptions.MarketType"))) {
+            continue;
+          }
+        }
         a.matched.incrementAndGet();
         if (a.remaining.get() == 0) {
           continue;
@@ -262,6 +377,27 @@ public final class FaultInjector {
       }
       return Optional.empty();
     }
+  }
+
+  /**
+   * The parameters of a query-protocol request (EC2, IAM, ...): the form body and the query string,
+   * decoded; the first value of a name wins.
+   */
+  static Map<String, String> queryParameters(RouterRequest request) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String source :
+        new String[] {new String(request.body(), StandardCharsets.UTF_8), request.rawQuery()}) {
+      if (source == null || source.isEmpty()) {
+        continue;
+      }
+      for (String pair : source.split("&")) {
+        int eq = pair.indexOf('=');
+        String name = URLDecoderQuiet.decode(eq < 0 ? pair : pair.substring(0, eq));
+        String value = eq < 0 ? "" : URLDecoderQuiet.decode(pair.substring(eq + 1));
+        out.putIfAbsent(name, value);
+      }
+    }
+    return out;
   }
 
   private static final class URLDecoderQuiet {
@@ -341,7 +477,22 @@ public final class FaultInjector {
     Kind kind = fault.kind() == Kind.RESPONSE_LOST ? Kind.UNAVAILABLE : fault.kind();
     String code;
     int status;
+    String message = "injected by the local router's fault injector (" + kind + ")";
     switch (kind) {
+      case INSUFFICIENT_CAPACITY -> {
+        code = "InsufficientInstanceCapacity";
+        status = 500;
+        String type = fault.rule().instanceType();
+        // EC2's own wording; the SDK surfaces it as Ec2Exception with this error code.
+        message =
+            "We currently do not have sufficient "
+                + type
+                + " capacity in the Availability Zone you requested. Our system will be working"
+                + " on provisioning additional capacity. You can currently get "
+                + type
+                + " capacity by not specifying an Availability Zone in your request or choosing"
+                + " a different one. (injected by the local router's fault injector)";
+      }
       case THROTTLE -> {
         code = throttleCode(service);
         status = throttleStatus(service);
@@ -366,7 +517,6 @@ public final class FaultInjector {
         status = fault.rule().status() == null ? 400 : fault.rule().status();
       }
     }
-    String message = "injected by the local router's fault injector (" + kind + ")";
     String requestId = UUID.randomUUID().toString();
     Map<String, String> headers = new LinkedHashMap<>();
     headers.put("x-amzn-RequestId", requestId);
