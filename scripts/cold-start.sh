@@ -79,7 +79,7 @@ probe orchestra-wait-until-done loop '{"experimentId":"demo-1","token":"t"}'
 probe orchestra-finalize loop '{"experimentId":"demo-1"}'
 probe orchestra-dispatch dispatch "$RUN"
 probe orchestra-record loop "$RUN"
-probe orchestra-record-failure loop "$RUN"
+probe orchestra-record-failure dispatch "$RUN"
 probe orchestra-results loop '{"Records":[{"messageId":"m1","body":"{\"experimentId\":\"demo-1\",\"runId\":\"demo-1-r1\",\"attempt\":1,\"kind\":\"heartbeat\"}"}]}'
 probe orchestra-api api '{"resource":"/{proxy+}","path":"/experiments","httpMethod":"GET","headers":{"Accept":"application/json"},"pathParameters":{"proxy":"experiments"},"requestContext":{"resourcePath":"/{proxy+}","httpMethod":"GET","path":"/v1/experiments","stage":"v1"},"isBase64Encoded":false}'
 probe orchestra-cluster-validate cluster "{\"configYaml\":$CLUSTER_YAML,\"execution\":\"cold-start\"}"

@@ -1,6 +1,7 @@
 package dev.orchestra.cdk;
 
 import dev.orchestra.functions.cluster.ClusterStore;
+import dev.orchestra.functions.pool.PoolStore;
 import dev.orchestra.functions.store.DynamoDbExperimentStore;
 import io.github.cdklabs.cdknag.NagPackSuppression;
 import io.github.cdklabs.cdknag.NagSuppressions;
@@ -39,7 +40,7 @@ import software.constructs.Construct;
 /**
  * What holds data: the bucket (experiment drops, run outputs, reports) with its S3 → intake-queue
  * notification, the intake and results queues with their dead-letter queues and alarms, and the
- * experiments and clusters tables. Bucket and tables are retained when the stack is deleted.
+ * experiments, clusters and pools tables. Bucket and tables are retained when the stack is deleted.
  */
 public final class DataStack extends Stack {
   /** S3 event notifications: experiment files under this prefix with this suffix. */
@@ -55,6 +56,7 @@ public final class DataStack extends Stack {
   private final Queue resultsQueue;
   private final Table table;
   private final Table clusterTable;
+  private final Table poolTable;
 
   public DataStack(Construct scope, String id, StackProps props, Settings settings) {
     super(scope, id, props);
@@ -158,9 +160,26 @@ public final class DataStack extends Stack {
             .removalPolicy(RemovalPolicy.RETAIN)
             .build();
 
+    // EC2 pools: records, agents' last reports and terminated marks (which expire by TTL).
+    CreateTableRequest poolSchema =
+        PoolStore.tableRequest(settings.physicalName("orchestra-pools"));
+    poolTable =
+        Table.Builder.create(this, "Pools")
+            .tableName(poolSchema.tableName())
+            .partitionKey(key(poolSchema, KeyType.HASH))
+            .sortKey(key(poolSchema, KeyType.RANGE))
+            .timeToLiveAttribute(PoolStore.TTL_ATTRIBUTE)
+            .billingMode(BillingMode.PAY_PER_REQUEST)
+            .encryption(TableEncryption.AWS_MANAGED)
+            .pointInTimeRecoverySpecification(
+                PointInTimeRecoverySpecification.builder().pointInTimeRecoveryEnabled(true).build())
+            .removalPolicy(RemovalPolicy.RETAIN)
+            .build();
+
     CfnOutput.Builder.create(this, "BucketName").value(bucket.getBucketName()).build();
     CfnOutput.Builder.create(this, "TableName").value(table.getTableName()).build();
     CfnOutput.Builder.create(this, "ClusterTableName").value(clusterTable.getTableName()).build();
+    CfnOutput.Builder.create(this, "PoolTableName").value(poolTable.getTableName()).build();
     CfnOutput.Builder.create(this, "ResultsQueueUrl").value(resultsQueue.getQueueUrl()).build();
   }
 
@@ -243,5 +262,9 @@ public final class DataStack extends Stack {
 
   public Table clusterTable() {
     return clusterTable;
+  }
+
+  public Table poolTable() {
+    return poolTable;
   }
 }

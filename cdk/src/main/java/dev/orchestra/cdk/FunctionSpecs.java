@@ -85,7 +85,42 @@ public final class FunctionSpecs {
      */
     CLUSTER_LIFECYCLE,
     /** iam:GetRole/UpdateAssumeRolePolicy on runtime roles (cluster share and unshare). */
-    RUNTIME_ROLE_TRUST
+    RUNTIME_ROLE_TRUST,
+    /**
+     * dynamodb:GetItem/PutItem/UpdateItem/Query on the pools table (PoolStore: records, agents'
+     * reports, terminated marks).
+     */
+    POOL_TABLE,
+    /** dynamodb:DeleteItem on the pools table (the tick forgets gone agents and old marks). */
+    POOL_TABLE_DELETE,
+    /** dynamodb:Scan on the pools table (pool list). */
+    POOL_TABLE_SCAN,
+    /**
+     * A pool's own resources (PoolResources), all named {@code orchestra-pool-<pool>...}: its SQS
+     * work queue (create, delete, attributes), its agents' role (with the boundary) and instance
+     * profile under /orchestra/, passing that role to EC2 (AddRoleToInstanceProfile needs it), and
+     * its EventBridge tick rule.
+     */
+    POOL_RESOURCES,
+    /** sqs:SendMessage to the pools' work queues {@code orchestra-pool-*} (Dispatch). */
+    POOL_QUEUE_SEND,
+    /** ec2:DescribeInstances (a pool's instances by its tag; IAM needs Resource *). */
+    POOL_INSTANCES_READ,
+    /** ec2:Describe* (instances, spot requests, images of one owner, subnets; Resource *). */
+    POOL_EC2_DESCRIBE,
+    /**
+     * ec2:TerminateInstances only of instances carrying the {@code orchestra:pool} tag (release,
+     * idle, reap).
+     */
+    POOL_TERMINATE,
+    /** ec2:CancelSpotInstanceRequests only of spot requests carrying the tag. */
+    POOL_CANCEL_SPOT,
+    /**
+     * ec2:RunInstances/RequestSpotInstances (instances and volumes must be tagged {@code
+     * orchestra:pool} in the request), ec2:CreateTags only on launch (ec2:CreateAction RunInstances
+     * or RequestSpotInstances), iam:PassRole of the pools' agent roles to EC2.
+     */
+    POOL_LAUNCH
   }
 
   /** One function: its jar group, timeout, memory and accesses. */
@@ -100,7 +135,10 @@ public final class FunctionSpecs {
   /** The cluster lifecycle's functions: IAM, EC2, EventBridge, EKS and the Kubernetes client. */
   public static final String CLUSTER = "cluster";
 
-  /** The REST API: Micronaut, the loop's SDKs, EKS, IAM, STS and the Kubernetes client. */
+  /**
+   * The REST API: Micronaut, the loop's SDKs, EKS, IAM, STS, EC2, EventBridge and the Kubernetes
+   * client.
+   */
   public static final String API = "api";
 
   private static final Map<String, Spec> SPECS = new LinkedHashMap<>();
@@ -140,7 +178,11 @@ public final class FunctionSpecs {
                     Access.BUCKET_WRITE,
                     Access.START_RUN,
                     Access.TASK_EXPERIMENT,
-                    Access.EKS_DESCRIBE)),
+                    Access.EKS_DESCRIBE,
+                    Access.POOL_TABLE,
+                    Access.POOL_QUEUE_SEND,
+                    Access.POOL_INSTANCES_READ,
+                    Access.POOL_TERMINATE)),
             FunctionCatalog.RECORD,
             new Spec(
                 LOOP,
@@ -148,15 +190,26 @@ public final class FunctionSpecs {
                 1024,
                 EnumSet.of(
                     Access.TABLE, Access.BUCKET_WRITE, Access.START_RUN, Access.TASK_EXPERIMENT)),
+            // RecordFailure releases the failed attempt's workload (a Job, or a pool instance):
+            // the dispatch jar has the Kubernetes client and EC2.
             FunctionCatalog.RECORD_FAILURE,
             new Spec(
-                LOOP,
+                DISPATCH,
                 60,
                 1024,
                 EnumSet.of(
-                    Access.TABLE, Access.BUCKET_WRITE, Access.START_RUN, Access.TASK_EXPERIMENT)),
+                    Access.TABLE,
+                    Access.BUCKET_WRITE,
+                    Access.START_RUN,
+                    Access.TASK_EXPERIMENT,
+                    Access.EKS_DESCRIBE,
+                    Access.POOL_TABLE,
+                    Access.POOL_INSTANCES_READ,
+                    Access.POOL_TERMINATE)),
+            // Agents' reports (kind agent) go to the pools table.
             FunctionCatalog.RESULTS,
-            new Spec(LOOP, 30, 1024, EnumSet.of(Access.TABLE, Access.TASK_RUN))));
+            new Spec(
+                LOOP, 30, 1024, EnumSet.of(Access.TABLE, Access.TASK_RUN, Access.POOL_TABLE))));
     SPECS.put(
         FunctionCatalog.API,
         new Spec(
@@ -180,7 +233,31 @@ public final class FunctionSpecs {
                 Access.CLUSTER_TABLE_SCAN,
                 Access.CLUSTER_LIFECYCLE,
                 Access.RUNTIME_ROLE_READ,
-                Access.RUNTIME_ROLE_TRUST)));
+                Access.RUNTIME_ROLE_TRUST,
+                Access.POOL_TABLE,
+                Access.POOL_TABLE_SCAN,
+                Access.POOL_RESOURCES,
+                Access.POOL_INSTANCES_READ,
+                Access.POOL_TERMINATE)));
+    // The pool tick: observe (queue depth, tagged instances and spot requests, agents' reports),
+    // decide (PoolScaler), apply (launch, terminate, cancel), fail interrupted attempts through
+    // the run's task token, and tear a DESTROYING pool's resources down.
+    SPECS.put(
+        FunctionCatalog.POOL_TICK,
+        new Spec(
+            CLUSTER,
+            120,
+            1024,
+            EnumSet.of(
+                Access.TABLE,
+                Access.TASK_RUN,
+                Access.POOL_TABLE,
+                Access.POOL_TABLE_DELETE,
+                Access.POOL_RESOURCES,
+                Access.POOL_EC2_DESCRIBE,
+                Access.POOL_LAUNCH,
+                Access.POOL_TERMINATE,
+                Access.POOL_CANCEL_SPOT)));
     cluster(Step.VALIDATE, 60, EnumSet.of(Access.CLUSTER_TABLE, Access.IAM_POLICY_READ));
     cluster(Step.CREATE_ROLES, 120, EnumSet.of(Access.CLUSTER_TABLE, Access.RUNTIME_ROLES_MANAGE));
     cluster(

@@ -22,6 +22,12 @@ import software.constructs.Construct;
 public final class RuntimeRoles extends Construct {
   public static final String PATH = "/orchestra/";
 
+  /**
+   * Every name a pool's resources carry starts with this (PoolAgent's work queue and role,
+   * PoolResources' rule): {@code orchestra-pool-<pool>...}.
+   */
+  public static final String POOL_PREFIX = "orchestra-pool-";
+
   private final ManagedPolicy boundary;
   private final ManagedPolicy admin;
   private final ManagedPolicy pass;
@@ -80,7 +86,26 @@ public final class RuntimeRoles extends Construct {
                             "autoscaling:SetDesiredCapacity",
                             "autoscaling:TerminateInstanceInAutoScalingGroup",
                             "ec2:GetInstanceTypesFromInstanceRequirements"),
-                        List.of("*"))))
+                        List.of("*")),
+                    // What a pool's agents' inline policy grants beyond the reporter's (their
+                    // own work queue; PoolResources): only on the pools' work queues.
+                    allow(
+                        "PoolAgents",
+                        List.of(
+                            "sqs:ReceiveMessage",
+                            "sqs:DeleteMessage",
+                            "sqs:ChangeMessageVisibility"),
+                        List.of(
+                            Fn.join(
+                                "",
+                                List.of(
+                                    "arn:",
+                                    Aws.PARTITION,
+                                    ":sqs:",
+                                    Aws.REGION,
+                                    ":",
+                                    Aws.ACCOUNT_ID,
+                                    ":" + POOL_PREFIX + "*"))))))
             .build();
     String boundaryArn = boundary.getManagedPolicyArn();
     Map<String, Object> withBoundary =

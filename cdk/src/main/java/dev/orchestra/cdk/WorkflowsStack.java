@@ -6,6 +6,7 @@ import dev.orchestra.cdk.FunctionSpecs.Spec;
 import dev.orchestra.functions.FunctionCatalog;
 import dev.orchestra.functions.cluster.ClusterStepHandler;
 import dev.orchestra.shared.EnvVars;
+import dev.orchestra.shared.config.PoolConfig;
 import io.github.cdklabs.cdknag.NagPackSuppression;
 import io.github.cdklabs.cdknag.NagSuppressions;
 import io.github.cdklabs.cdknag.RegexAppliesTo;
@@ -122,6 +123,9 @@ public final class WorkflowsStack extends Stack {
     }
     if (!settings.emulator()) {
       idleCheckPermission(settings);
+      if (aliases.containsKey(FunctionCatalog.POOL_TICK)) {
+        poolTickPermission(settings);
+      }
     }
 
     if (!settings.emulator()) {
@@ -152,6 +156,9 @@ public final class WorkflowsStack extends Stack {
         || spec.access().contains(Access.CLUSTER_TABLE)) {
       // ClusterContext requires the clusters table in every cluster step.
       env.put(EnvVars.CLUSTER_TABLE, data.clusterTable().getTableName());
+    }
+    if (spec.access().contains(Access.POOL_TABLE)) {
+      env.put(EnvVars.POOL_TABLE, data.poolTable().getTableName());
     }
     List<NagPackSuppression> suppressions = new ArrayList<>();
     role.addToPolicy(
@@ -364,6 +371,52 @@ public final class WorkflowsStack extends Stack {
         case START_CLUSTER_DESTROY ->
             role.addToPolicy(
                 allow(List.of("states:StartExecution"), List.of(machineArns.get(CLUSTER_DESTROY))));
+        case POOL_TABLE ->
+            role.addToPolicy(
+                allow(
+                    List.of(
+                        "dynamodb:GetItem",
+                        "dynamodb:PutItem",
+                        "dynamodb:UpdateItem",
+                        "dynamodb:Query"),
+                    List.of(data.poolTable().getTableArn())));
+        case POOL_TABLE_DELETE ->
+            role.addToPolicy(
+                allow(List.of("dynamodb:DeleteItem"), List.of(data.poolTable().getTableArn())));
+        case POOL_TABLE_SCAN ->
+            role.addToPolicy(
+                allow(List.of("dynamodb:Scan"), List.of(data.poolTable().getTableArn())));
+        case POOL_RESOURCES -> {
+          poolResources(role);
+          env.put(EnvVars.PERMISSIONS_BOUNDARY_ARN, runtimeRoles.boundary().getManagedPolicyArn());
+          env.put(EnvVars.POOL_TICK_FUNCTION_ARN, poolTickArn(settings));
+          suppressions.add(poolNamesSuppression());
+        }
+        case POOL_QUEUE_SEND -> {
+          role.addToPolicy(allow(List.of("sqs:SendMessage"), List.of(poolQueues())));
+          suppressions.add(poolNamesSuppression());
+        }
+        case POOL_INSTANCES_READ -> {
+          role.addToPolicy(allow(List.of("ec2:DescribeInstances"), List.of("*")));
+          suppressions.add(describeSuppression());
+        }
+        case POOL_EC2_DESCRIBE -> {
+          role.addToPolicy(allow(List.of("ec2:Describe*"), List.of("*")));
+          suppressions.add(describeSuppression());
+        }
+        case POOL_TERMINATE ->
+            role.addToPolicy(
+                tagged(
+                    "TerminateOnlyPoolInstances",
+                    List.of("ec2:TerminateInstances"),
+                    List.of(ec2Arn("instance"))));
+        case POOL_CANCEL_SPOT ->
+            role.addToPolicy(
+                tagged(
+                    "CancelOnlyPoolSpotRequests",
+                    List.of("ec2:CancelSpotInstanceRequests"),
+                    List.of(ec2Arn("spot-instances-request"))));
+        case POOL_LAUNCH -> poolLaunch(role);
         default -> throw new IllegalStateException("unhandled access " + access);
       }
     }
@@ -594,6 +647,236 @@ public final class WorkflowsStack extends Stack {
             .sourceAccount(getAccount())
             .build();
     permission.getNode().addDependency(aliases.get(IDLE_CHECK));
+  }
+
+  /** Pool resources' names: {@code orchestra-pool-<pool>...} (RuntimeRoles.POOL_PREFIX). */
+  static final String POOL_PREFIX = RuntimeRoles.POOL_PREFIX;
+
+  /** The pools' work queues. */
+  private String poolQueues() {
+    return formatArn(
+        ArnComponents.builder()
+            .service("sqs")
+            .resource(POOL_PREFIX + "*")
+            .arnFormat(ArnFormat.NO_RESOURCE_NAME)
+            .build());
+  }
+
+  /** The pools' tick rules {@code orchestra-pool-<pool>-tick}. */
+  private String poolRules() {
+    return formatArn(
+        ArnComponents.builder()
+            .service("events")
+            .resource("rule")
+            .resourceName(POOL_PREFIX + "*")
+            .build());
+  }
+
+  /** The pools' agent roles {@code role/orchestra/orchestra-pool-<pool>-agent}. */
+  private String poolRoles() {
+    return iamArn(getAccount(), "role" + RuntimeRoles.PATH + POOL_PREFIX + "*");
+  }
+
+  /** EC2 resources of a type in this account and region ({@code instance/*}, ...). */
+  private String ec2Arn(String type) {
+    return formatArn(
+        ArnComponents.builder().service("ec2").resource(type).resourceName("*").build());
+  }
+
+  /**
+   * A pool's own resources (PoolResources): its work queue, its agents' role (created only with the
+   * boundary) and instance profile under /orchestra/, and its tick rule; each scoped to the {@code
+   * orchestra-pool-} names.
+   */
+  private void poolResources(Role role) {
+    role.addToPolicy(
+        allow(
+            List.of(
+                "sqs:CreateQueue",
+                "sqs:DeleteQueue",
+                "sqs:GetQueueAttributes",
+                "sqs:GetQueueUrl",
+                "sqs:TagQueue"),
+            List.of(poolQueues())));
+    role.addToPolicy(
+        allow(
+            List.of(
+                "events:PutRule",
+                "events:PutTargets",
+                "events:DeleteRule",
+                "events:RemoveTargets",
+                "events:TagResource"),
+            List.of(poolRules())));
+    role.addToPolicy(
+        PolicyStatement.Builder.create()
+            .sid("PoolRolesWithBoundary")
+            .effect(Effect.ALLOW)
+            .actions(
+                List.of(
+                    "iam:CreateRole", "iam:TagRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy"))
+            .resources(List.of(poolRoles()))
+            .conditions(
+                Map.of(
+                    "StringEquals",
+                    Map.of(
+                        "iam:PermissionsBoundary", runtimeRoles.boundary().getManagedPolicyArn())))
+            .build());
+    role.addToPolicy(
+        PolicyStatement.Builder.create()
+            .sid("PoolRolesReadAndDelete")
+            .effect(Effect.ALLOW)
+            .actions(
+                List.of(
+                    "iam:GetRole",
+                    "iam:ListRolePolicies",
+                    "iam:ListAttachedRolePolicies",
+                    "iam:DeleteRole"))
+            .resources(List.of(poolRoles()))
+            .build());
+    role.addToPolicy(
+        PolicyStatement.Builder.create()
+            .sid("PoolInstanceProfiles")
+            .effect(Effect.ALLOW)
+            .actions(
+                List.of(
+                    "iam:CreateInstanceProfile",
+                    "iam:TagInstanceProfile",
+                    "iam:GetInstanceProfile",
+                    "iam:AddRoleToInstanceProfile",
+                    "iam:RemoveRoleFromInstanceProfile",
+                    "iam:DeleteInstanceProfile"))
+            .resources(
+                List.of(
+                    iamArn(
+                        getAccount(), "instance-profile" + RuntimeRoles.PATH + POOL_PREFIX + "*")))
+            .build());
+    // AddRoleToInstanceProfile needs iam:PassRole on the role.
+    role.addToPolicy(passPoolRoleToEc2());
+  }
+
+  /** iam:PassRole of the pools' agent roles, to EC2 only. */
+  private PolicyStatement passPoolRoleToEc2() {
+    return PolicyStatement.Builder.create()
+        .sid("PassPoolRolesToEc2")
+        .effect(Effect.ALLOW)
+        .actions(List.of("iam:PassRole"))
+        .resources(List.of(poolRoles()))
+        .conditions(Map.of("StringEquals", Map.of("iam:PassedToService", "ec2.amazonaws.com")))
+        .build();
+  }
+
+  /**
+   * Launching: instances and volumes only when the request tags them {@code orchestra:pool}; the
+   * other resources a launch touches; tags only as part of a launch; the agents' roles to EC2.
+   */
+  private void poolLaunch(Role role) {
+    role.addToPolicy(
+        PolicyStatement.Builder.create()
+            .sid("LaunchOnlyTagged")
+            .effect(Effect.ALLOW)
+            .actions(List.of("ec2:RunInstances", "ec2:RequestSpotInstances"))
+            .resources(
+                List.of(ec2Arn("instance"), ec2Arn("volume"), ec2Arn("spot-instances-request")))
+            .conditions(
+                Map.of("Null", Map.of("aws:RequestTag/" + PoolConfig.OWNERSHIP_TAG, "false")))
+            .build());
+    role.addToPolicy(
+        PolicyStatement.Builder.create()
+            .sid("LaunchUses")
+            .effect(Effect.ALLOW)
+            .actions(List.of("ec2:RunInstances"))
+            .resources(
+                List.of(
+                    formatArn(
+                        ArnComponents.builder()
+                            .service("ec2")
+                            .account("")
+                            .resource("image")
+                            .resourceName("*")
+                            .build()),
+                    ec2Arn("subnet"),
+                    ec2Arn("security-group"),
+                    ec2Arn("network-interface")))
+            .build());
+    role.addToPolicy(
+        PolicyStatement.Builder.create()
+            .sid("TagOnLaunchOnly")
+            .effect(Effect.ALLOW)
+            .actions(List.of("ec2:CreateTags"))
+            .resources(
+                List.of(
+                    ec2Arn("instance"),
+                    ec2Arn("volume"),
+                    ec2Arn("spot-instances-request"),
+                    ec2Arn("network-interface")))
+            .conditions(
+                Map.of(
+                    "StringEquals",
+                    Map.of("ec2:CreateAction", List.of("RunInstances", "RequestSpotInstances"))))
+            .build());
+    role.addToPolicy(passPoolRoleToEc2());
+  }
+
+  /** Only resources that carry the {@code orchestra:pool} tag (any pool name). */
+  private static PolicyStatement tagged(String sid, List<String> actions, List<String> resources) {
+    return PolicyStatement.Builder.create()
+        .sid(sid)
+        .effect(Effect.ALLOW)
+        .actions(actions)
+        .resources(resources)
+        .conditions(
+            Map.of("StringLike", Map.of("aws:ResourceTag/" + PoolConfig.OWNERSHIP_TAG, "?*")))
+        .build();
+  }
+
+  private static NagPackSuppression poolNamesSuppression() {
+    return NagPackSuppression.builder()
+        .id("AwsSolutions-IAM5")
+        .reason(
+            "A pool's work queue, agent role, instance profile and tick rule are named "
+                + POOL_PREFIX
+                + "<pool>... at run time, one set per pool (PoolResources); roles only with the"
+                + " boundary, passed only to EC2.")
+        .appliesTo(
+            List.of(
+                RegexAppliesTo.builder().regex("/^Resource::.+" + POOL_PREFIX + "\\*$/g").build()))
+        .build();
+  }
+
+  private static NagPackSuppression describeSuppression() {
+    return NagPackSuppression.builder()
+        .id("AwsSolutions-IAM5")
+        .reason(
+            "EC2 Describe actions support no resource-level permissions (Resource *); the pool"
+                + " code filters every Describe on the orchestra:pool tag.")
+        .appliesTo(List.of("Resource::*", "Action::ec2:Describe*"))
+        .build();
+  }
+
+  /** The pool tick's alias ARN, built from its name (the API gives it to each pool's rule). */
+  private String poolTickArn(Settings settings) {
+    return formatArn(
+            ArnComponents.builder()
+                .service("lambda")
+                .resource("function")
+                .resourceName(settings.physicalName(FunctionCatalog.POOL_TICK))
+                .arnFormat(ArnFormat.COLON_RESOURCE_NAME)
+                .build())
+        + ":"
+        + ALIAS;
+  }
+
+  /** EventBridge may invoke the pool tick's alias, only from this account's pool rules. */
+  private void poolTickPermission(Settings settings) {
+    CfnPermission permission =
+        CfnPermission.Builder.create(this, "PoolTickInvokedByEvents")
+            .action("lambda:InvokeFunction")
+            .functionName(aliasArn(FunctionCatalog.POOL_TICK))
+            .principal("events.amazonaws.com")
+            .sourceArn(poolRules())
+            .sourceAccount(getAccount())
+            .build();
+    permission.getNode().addDependency(aliases.get(FunctionCatalog.POOL_TICK));
   }
 
   private static PolicyStatement allow(List<String> actions, List<String> resources) {

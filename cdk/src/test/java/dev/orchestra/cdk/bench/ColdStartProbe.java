@@ -6,6 +6,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.SortedSet;
 import java.util.TreeSet;
 
@@ -59,11 +60,18 @@ public final class ColdStartProbe {
   static SortedSet<String> allowedClients(String function) {
     SortedSet<String> out = new TreeSet<>();
     for (FunctionSpecs.Access a : FunctionSpecs.of(function).access()) {
-      out.add(
+      out.addAll(
           switch (a) {
-            case TABLE, TABLE_SCAN, CLUSTER_TABLE, CLUSTER_TABLE_DELETE, CLUSTER_TABLE_SCAN ->
-                "DynamoDb";
-            case BUCKET_READ, BUCKET_WRITE -> "S3";
+            case TABLE,
+                TABLE_SCAN,
+                CLUSTER_TABLE,
+                CLUSTER_TABLE_DELETE,
+                CLUSTER_TABLE_SCAN,
+                POOL_TABLE,
+                POOL_TABLE_DELETE,
+                POOL_TABLE_SCAN ->
+                List.of("DynamoDb");
+            case BUCKET_READ, BUCKET_WRITE -> List.of("S3");
             case START_EXPERIMENT,
                 START_RUN,
                 TASK_EXPERIMENT,
@@ -71,7 +79,7 @@ public final class ColdStartProbe {
                 START_CLUSTER_DESTROY,
                 STOP_RUN,
                 CLUSTER_LIFECYCLE ->
-                "Sfn";
+                List.of("Sfn");
             case EKS_DESCRIBE,
                 EKS_CLUSTER_WRITE,
                 EKS_NODEGROUPS_READ,
@@ -79,15 +87,23 @@ public final class ColdStartProbe {
                 EKS_ACCESS_ENTRIES,
                 EKS_ADDONS,
                 KUBERNETES ->
-                "Eks";
+                List.of("Eks");
             case IAM_POLICY_READ,
                 RUNTIME_ROLE_READ,
                 RUNTIME_ROLES_PASS,
                 RUNTIME_ROLES_MANAGE,
                 RUNTIME_ROLE_TRUST ->
-                "Iam";
-            case EC2_DESCRIBE -> "Ec2";
-            case IDLE_SCHEDULE, IDLE_UNSCHEDULE -> "EventBridge";
+                List.of("Iam");
+            case EC2_DESCRIBE,
+                POOL_INSTANCES_READ,
+                POOL_EC2_DESCRIBE,
+                POOL_TERMINATE,
+                POOL_CANCEL_SPOT ->
+                List.of("Ec2");
+            case POOL_LAUNCH -> List.of("Ec2", "Iam");
+            case POOL_QUEUE_SEND -> List.of("Sqs");
+            case POOL_RESOURCES -> List.of("Sqs", "Iam", "EventBridge");
+            case IDLE_SCHEDULE, IDLE_UNSCHEDULE -> List.of("EventBridge");
           });
     }
     return out;

@@ -30,7 +30,14 @@ class ApiHandlerTest {
         new ApiHandler(
             new LoopContext(
                 new OrchestraConfig(
-                    Map.of(EnvVars.FUNCTION, "orchestra-api", EnvVars.AWS_REGION, "us-east-1"))));
+                    Map.of(
+                        EnvVars.FUNCTION,
+                        "orchestra-api",
+                        EnvVars.AWS_REGION,
+                        "us-east-1",
+                        // what CDK gives the API function; the tests here never reach the table
+                        EnvVars.POOL_TABLE,
+                        "orchestra-pools"))));
   }
 
   @AfterAll
