@@ -2,6 +2,8 @@ package dev.orchestra.cli.pool;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.orchestra.cli.Orchestra;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -31,7 +33,27 @@ class PoolCommandTest {
 
   @AfterAll
   static void cleanUp() {
+    if (Files.exists(home.resolve("local"))) {
+      run("local", "down");
+    }
     System.clearProperty("orchestra.state.home");
+  }
+
+  static Path poolFile(String name, int max) throws Exception {
+    Path f = home.resolve(name + "-" + max + ".yml");
+    Files.writeString(
+        f,
+        """
+        pool_name: %s
+        instance_types: [g5.xlarge, g4dn.xlarge]
+        spot: true
+        on_demand_fallback: true
+        max_instances: %d
+        idle_timeout_minutes: 5
+        ami: ami-0123456789abcdef0
+        """
+            .formatted(name, max));
+    return f;
   }
 
   record Result(int code, String out, String err) {}
@@ -127,5 +149,84 @@ class PoolCommandTest {
     assertThat(r.err())
         .startsWith("error: --cluster gpu-cluster and --pool gpu-spot both name a target")
         .contains("give one of them");
+  }
+
+  /** The local path: in-process PoolOperations against the local runtime (started if needed). */
+  @Test
+  void local_createStatusListUpdateDestroy() throws Exception {
+    Path file = poolFile("cli-pool", 2);
+    Result created = run("pool", "create", file.toString());
+    assertThat(created.code()).as(created.err()).isZero();
+    assertThat(created.out())
+        .startsWith("cli-pool: READY (spot then on demand, g5.xlarge > g4dn.xlarge, at most 2");
+    // The same file again is the same pool; a changed one needs update.
+    assertThat(run("pool", "create", "-f", file.toString()).out()).isEqualTo(created.out());
+    Path changed = poolFile("cli-pool", 3);
+    Result refused = run("pool", "create", changed.toString());
+    assertThat(refused.code()).isEqualTo(2);
+    // (stderr may first say the local runtime is already running)
+    assertThat(refused.err()).contains("error: pool cli-pool exists with another configuration");
+    assertThat(refused.err()).contains("orchestra pool update").doesNotContain("Exception");
+
+    Result status = run("pool", "status", "cli-pool", "--json");
+    assertThat(status.code()).as(status.err()).isZero();
+    JsonNode doc = new ObjectMapper().readTree(status.out());
+    assertThat(doc.get("status").asText()).isEqualTo("READY");
+    assertThat(doc.get("instances")).isEmpty();
+    assertThat(doc.get("pending_runs").asInt()).isZero();
+    assertThat(doc.get("work_queue_url").asText()).endsWith("/orchestra-pool-cli-pool");
+    assertThat(run("pool", "list").out()).containsPattern("cli-pool +READY +spot\\+on-demand");
+    JsonNode list = new ObjectMapper().readTree(run("pool", "list", "--json").out());
+    assertThat(list.get("items").findValuesAsText("name")).contains("cli-pool");
+
+    Result updated = run("pool", "update", changed.toString(), "--json");
+    assertThat(updated.code()).as(updated.err()).isZero();
+    assertThat(new ObjectMapper().readTree(updated.out()).get("max_instances").asInt())
+        .isEqualTo(3);
+
+    Result unknown = run("pool", "status", "no-such-pool");
+    assertThat(unknown.code()).isEqualTo(2);
+    assertThat(unknown.err())
+        .contains("error: no pool named no-such-pool")
+        .doesNotContain("Exception");
+
+    Result destroyed = run("pool", "destroy", "cli-pool");
+    assertThat(destroyed.code()).as(destroyed.err()).isZero();
+    assertThat(destroyed.out()).startsWith("cli-pool: DESTROYING");
+  }
+
+  /** The remote path: the same commands through the local runtime's API listener. */
+  @Test
+  void throughTheApi_createStatusListUpdateDestroy() throws Exception {
+    Result up = run("local", "up", "--json");
+    assertThat(up.code()).as(up.err()).isZero();
+    String api = new ObjectMapper().readTree(up.out()).get("api_endpoint").asText();
+    Path file = poolFile("api-pool", 2);
+    Result created = run("pool", "create", file.toString(), "--endpoint", api);
+    assertThat(created.code()).as(created.err()).isZero();
+    assertThat(created.out()).startsWith("api-pool: READY");
+
+    Result status = run("pool", "status", "api-pool", "--json", "--endpoint", api);
+    JsonNode doc = new ObjectMapper().readTree(status.out());
+    assertThat(doc.get("status").asText()).isEqualTo("READY");
+    assertThat(doc.get("max_instances").asInt()).isEqualTo(2);
+    assertThat(run("pool", "list", "--endpoint", api).out()).containsPattern("api-pool +READY");
+
+    Result refused = run("pool", "create", poolFile("api-pool", 3).toString(), "--endpoint", api);
+    assertThat(refused.code()).isEqualTo(2);
+    assertThat(refused.err()).startsWith("error: ").contains("orchestra pool update");
+    Result invalidRemote =
+        run("pool", "update", poolFile("api-pool", 3).toString(), "--endpoint", api, "--json");
+    assertThat(invalidRemote.code()).as(invalidRemote.err()).isZero();
+    assertThat(new ObjectMapper().readTree(invalidRemote.out()).get("max_instances").asInt())
+        .isEqualTo(3);
+
+    Result unknown = run("pool", "status", "nope", "--endpoint", api);
+    assertThat(unknown.code()).isEqualTo(2);
+    assertThat(unknown.err()).startsWith("error: no pool named nope").doesNotContain("Exception");
+
+    Result destroyed = run("pool", "destroy", "api-pool", "--endpoint", api);
+    assertThat(destroyed.code()).as(destroyed.err()).isZero();
+    assertThat(destroyed.out()).startsWith("api-pool: DESTROYING");
   }
 }
