@@ -13,6 +13,9 @@ import dev.orchestra.functions.kubernetes.KubernetesClients;
 import dev.orchestra.functions.kubernetes.KubernetesDispatchConfig;
 import dev.orchestra.functions.kubernetes.KubernetesJobDispatcher;
 import dev.orchestra.functions.logs.RunLogs;
+import dev.orchestra.functions.pool.PoolInstances;
+import dev.orchestra.functions.pool.PoolStore;
+import dev.orchestra.functions.pool.PoolWorkDispatcher;
 import dev.orchestra.functions.report.ReportService;
 import dev.orchestra.functions.results.ResultsService;
 import dev.orchestra.functions.run.RunCompletion;
@@ -35,12 +38,15 @@ public final class LoopContext implements AutoCloseable {
     WorkloadDispatcher forTarget(LoopContext ctx, String target);
   }
 
-  /** Kubernetes Jobs on the named cluster (pools arrive with the EC2-agents work). */
+  /** Kubernetes Jobs on the named cluster. */
   public static final DispatcherFactory KUBERNETES =
       (ctx, target) -> {
         if (!target.startsWith("cluster/")) {
           throw new DispatchFailedException(
-              "target " + target + " is not supported yet: only clusters (cluster/NAME) are");
+              "target "
+                  + target
+                  + " is not supported: clusters (cluster/NAME) and pools"
+                  + " (pool/NAME) are");
         }
         String cluster = target.substring("cluster/".length());
         KubernetesClients clients =
@@ -59,6 +65,22 @@ public final class LoopContext implements AutoCloseable {
             java.time.Duration.ofMinutes(5));
       };
 
+  /**
+   * Every target kind: {@code pool/<name>} puts the run on the pool's work queue ({@link
+   * PoolWorkDispatcher}); anything else goes to {@link #KUBERNETES}.
+   */
+  public static final DispatcherFactory TARGETS =
+      (ctx, target) -> {
+        if (target.startsWith("pool/")) {
+          return new PoolWorkDispatcher(
+              target.substring("pool/".length()),
+              ctx.pools(),
+              ctx.aws()::sqs,
+              new PoolInstances(ctx.aws()::ec2));
+        }
+        return KUBERNETES.forTarget(ctx, target);
+      };
+
   private final OrchestraConfig config;
   private final AwsClients aws;
   private final DispatcherFactory dispatchers;
@@ -67,11 +89,12 @@ public final class LoopContext implements AutoCloseable {
   private StepFunctions sfn;
   private StatusFiles status;
   private RunCompletion completion;
+  private PoolStore pools;
   private final java.util.Map<String, WorkloadDispatcher> dispatcherByTarget =
       new java.util.concurrent.ConcurrentHashMap<>();
 
   public LoopContext(OrchestraConfig config) {
-    this(config, KUBERNETES);
+    this(config, TARGETS);
   }
 
   public LoopContext(OrchestraConfig config, DispatcherFactory dispatchers) {
@@ -93,6 +116,14 @@ public final class LoopContext implements AutoCloseable {
       store = new DynamoDbExperimentStore(aws.dynamo(), config.require(EnvVars.TABLE));
     }
     return store;
+  }
+
+  /** The pools table (EC2 pools: records, agents' reports). */
+  public synchronized PoolStore pools() {
+    if (pools == null) {
+      pools = new PoolStore(aws::dynamo, config.require(EnvVars.POOL_TABLE));
+    }
+    return pools;
   }
 
   public synchronized S3Objects s3() {
@@ -160,7 +191,8 @@ public final class LoopContext implements AutoCloseable {
   }
 
   public ResultsService results() {
-    return new ResultsService(store(), sfn());
+    return new ResultsService(
+        store(), sfn(), config.get(EnvVars.POOL_TABLE).map(t -> pools()).orElse(null));
   }
 
   public IntakeService intake() {

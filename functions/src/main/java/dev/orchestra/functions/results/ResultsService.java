@@ -1,9 +1,13 @@
 package dev.orchestra.functions.results;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.orchestra.functions.Json;
 import dev.orchestra.functions.aws.StepFunctions;
+import dev.orchestra.functions.pool.PoolStore;
 import dev.orchestra.functions.store.DynamoDbExperimentStore;
 import dev.orchestra.functions.store.RunRecord;
 import dev.orchestra.shared.experiment.ExperimentIds;
+import dev.orchestra.shared.pool.AgentReport;
 import dev.orchestra.shared.run.ResultMessage;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -30,10 +34,62 @@ public class ResultsService {
 
   private final DynamoDbExperimentStore store;
   private final StepFunctions sfn;
+  private final PoolStore pools;
 
   public ResultsService(DynamoDbExperimentStore store, StepFunctions sfn) {
+    this(store, sfn, null);
+  }
+
+  /**
+   * @param pools where pool agents' reports go, or null when the deployment has no pools table
+   */
+  public ResultsService(DynamoDbExperimentStore store, StepFunctions sfn, PoolStore pools) {
     this.store = store;
     this.sfn = sfn;
+    this.pools = pools;
+  }
+
+  /**
+   * One message body off the results queue: a pool agent's report ({@code "kind": "agent"}) goes to
+   * the pool store, anything else is decoded as a carrier's {@link ResultMessage}.
+   *
+   * @throws IllegalArgumentException when the body is neither
+   */
+  public Verdict handle(String body) {
+    JsonNode tree = Json.read(body, JsonNode.class);
+    if (tree != null && AgentReport.KIND.equals(tree.path("kind").asText(null))) {
+      return agent(Json.read(body, AgentReport.class));
+    }
+    return handle(Json.read(body, ResultMessage.class));
+  }
+
+  /**
+   * Stores an agent's report (a later one already stored wins). A report for a pool there is no
+   * record of is logged and dropped.
+   */
+  public Verdict agent(AgentReport r) {
+    if (r == null
+        || r.version() != AgentReport.VERSION
+        || r.pool() == null
+        || r.instanceId() == null
+        || !(AgentReport.IDLE.equals(r.state()) || AgentReport.BUSY.equals(r.state()))) {
+      LOG.warn("rejected an agent report: unknown version, or no pool, instance or state");
+      return Verdict.REJECTED;
+    }
+    if (pools == null || pools.get(r.pool()).isEmpty()) {
+      LOG.warn("dropped the report of instance {}: no pool named {}", r.instanceId(), r.pool());
+      return Verdict.REJECTED;
+    }
+    boolean stored = pools.recordAgent(r);
+    if (stored) {
+      LOG.info(
+          "pool {} instance {} is {}{}",
+          r.pool(),
+          r.instanceId(),
+          r.state(),
+          r.busy() ? " with " + r.runId() + " attempt " + r.attempt() : "");
+    }
+    return stored ? Verdict.APPLIED : Verdict.ALREADY_CLOSED;
   }
 
   public Verdict handle(ResultMessage m) {
