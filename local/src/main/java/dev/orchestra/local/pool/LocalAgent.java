@@ -77,7 +77,7 @@ final class LocalAgent {
   private final Thread thread;
   private volatile boolean dead;
   private volatile RunCarrier.Running current;
-  private volatile int runsCarried;
+  private final java.util.List<String> carried = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   LocalAgent(
       String instanceId,
@@ -114,9 +114,11 @@ final class LocalAgent {
     return thread.isAlive();
   }
 
-  /** How many runs this agent took from the work queue. */
-  int runsCarried() {
-    return runsCarried;
+  /**
+   * The run attempts this agent took from the work queue ({@code <run id>-a<attempt>}), in order.
+   */
+  java.util.List<String> carried() {
+    return java.util.List.copyOf(carried);
   }
 
   /**
@@ -215,7 +217,7 @@ final class LocalAgent {
   /** Runs one item to its end (or until the instance dies), reporting busy meanwhile. */
   private void carry(PoolWorkItem.Item item) {
     Instant since = Instant.now();
-    runsCarried++;
+    carried.add(dev.orchestra.shared.run.RunContract.workloadName(item.runId(), item.attempt()));
     LOG.info("instance {}: running {} attempt {}", instanceId, item.runId(), item.attempt());
     report(busy(item, since));
     RunCarrier.Attempt attempt =

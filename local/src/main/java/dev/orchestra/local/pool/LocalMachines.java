@@ -51,6 +51,9 @@ public final class LocalMachines implements AutoCloseable {
   private final Path defaultWorkdir;
   private final Map<String, LocalAgent> agents = new ConcurrentHashMap<>();
 
+  /** Every agent this runtime started, gone ones included (what ran where). */
+  private final Map<String, LocalAgent> history = new ConcurrentHashMap<>();
+
   /** Tagged instances whose user data is not a pool agent's: nothing to run (logged once). */
   private final Set<String> notAgents = ConcurrentHashMap.newKeySet();
 
@@ -92,6 +95,16 @@ public final class LocalMachines implements AutoCloseable {
             out.put(id, agent.pool());
           }
         });
+    return out;
+  }
+
+  /**
+   * Instance id → the run attempts ({@code <run id>-a<attempt>}) its agent carried, for every
+   * instance that had an agent in this runtime, terminated ones included.
+   */
+  public Map<String, List<String>> carried() {
+    Map<String, List<String>> out = new HashMap<>();
+    history.forEach((id, agent) -> out.put(id, agent.carried()));
     return out;
   }
 
@@ -157,7 +170,10 @@ public final class LocalMachines implements AutoCloseable {
       notAgents.add(id);
       return;
     }
-    agents.put(id, new LocalAgent(id, settings, sqs, ec2, attempts, defaultWorkdir).start());
+    LocalAgent agent = new LocalAgent(id, settings, sqs, ec2, attempts, defaultWorkdir);
+    agents.put(id, agent);
+    history.put(id, agent);
+    agent.start();
   }
 
   /**
