@@ -53,6 +53,7 @@ public final class LocalRuntime implements AutoCloseable {
   private Router router;
   private MockKubernetes kubernetes;
   private ProcessNode processNode;
+  private dev.orchestra.local.pool.LocalMachines machines;
   private LocalAwsClients aws;
   private LambdaInvoker invoker;
   private final List<SqsPoller> pollers = new ArrayList<>();
@@ -159,7 +160,14 @@ public final class LocalRuntime implements AutoCloseable {
             new AwsCarrierTransport(aws.sqs(), aws.s3()), carrierThreads, stateDir.resolve("runs"));
     processNode =
         new ProcessNode(kubernetes.client(), carrier, options.workdir(), stateDir).start();
-    processNode.lostReportedTo().forEach(this::awaitTaken);
+    // moto's EC2 instances tagged orchestra:pool are the pools' machines, each with its agent.
+    machines =
+        new dev.orchestra.local.pool.LocalMachines(
+                aws.ec2(), aws.sqs(), carrier, options.workdir(), stateDir)
+            .start();
+    java.util.Set<String> lost = new java.util.LinkedHashSet<>(processNode.lostReportedTo());
+    lost.addAll(machines.lostReportedTo());
+    lost.forEach(this::awaitTaken);
     router.setReady(true);
     LOG.info(
         "local runtime ready: aws {} (moto {}), kubernetes {}, time scale {}",
@@ -264,6 +272,11 @@ public final class LocalRuntime implements AutoCloseable {
     return processNode;
   }
 
+  /** The EC2 pools' machines: moto's tagged instances, each running a local agent. */
+  public dev.orchestra.local.pool.LocalMachines machines() {
+    return machines;
+  }
+
   /** SDK clients against the router, owned by the runtime (do not close them). */
   public LocalAwsClients aws() {
     return aws;
@@ -302,6 +315,7 @@ public final class LocalRuntime implements AutoCloseable {
     }
     closeQuietly(api);
     closeQuietly(processNode);
+    closeQuietly(machines);
     pollers.forEach(SqsPoller::stopAsync);
     pollers.forEach(SqsPoller::close);
     closeQuietly(router);

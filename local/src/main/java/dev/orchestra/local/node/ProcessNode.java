@@ -59,19 +59,15 @@ public final class ProcessNode implements AutoCloseable {
   public static final String LEDGER_DIR = "attempts";
 
   private final KubernetesClient client;
-  private final RunCarrier carrier;
   private final Path defaultWorkdir;
   private final ConcurrentMap<String, RunCarrier.Running> running = new ConcurrentHashMap<>();
   private final ScheduledExecutorService starter;
   private final Set<String> deleted = ConcurrentHashMap.newKeySet();
-  private final AttemptLedger ledger;
-  private volatile boolean closing;
-  private final Set<String> lostReportedTo = ConcurrentHashMap.newKeySet();
+  private final CarriedAttempts attempts;
   private SharedIndexInformer<Job> informer;
 
   /** What a lost attempt's result says in place of the training output. */
-  static final String LOST_NOTE =
-      "orchestra: the local runtime stopped while this run was in flight; the run is retried\n";
+  static final String LOST_NOTE = CarriedAttempts.LOST_NOTE;
 
   /**
    * @param stateDir where the node keeps its ledger of attempts in flight ({@code attempts/}), so
@@ -79,9 +75,8 @@ public final class ProcessNode implements AutoCloseable {
    */
   public ProcessNode(
       KubernetesClient client, RunCarrier carrier, Path defaultWorkdir, Path stateDir) {
-    this.ledger = new AttemptLedger(stateDir.resolve(LEDGER_DIR));
+    this.attempts = new CarriedAttempts(carrier, stateDir.resolve(LEDGER_DIR));
     this.client = client;
-    this.carrier = carrier;
     this.defaultWorkdir = defaultWorkdir;
     this.starter =
         Executors.newSingleThreadScheduledExecutor(
@@ -131,38 +126,12 @@ public final class ProcessNode implements AutoCloseable {
    * @return how many attempts were reported lost
    */
   int recoverLeftovers() {
-    int reported = 0;
-    lostReportedTo.clear();
-    for (AttemptLedger.Entry entry : ledger.leftovers()) {
-      AttemptLedger.kill(entry);
-      try {
-        carrier.reportLost(
-            entry.experimentId(),
-            entry.runId(),
-            entry.attempt(),
-            entry.nonce(),
-            entry.resultsQueueUrl(),
-            LOST_NOTE);
-        ledger.remove(entry);
-        lostReportedTo.add(entry.resultsQueueUrl());
-        reported++;
-      } catch (RuntimeException e) {
-        LOG.warn(
-            "run {} attempt {}: could not report it lost, kept for the next start: {}",
-            entry.runId(),
-            entry.attempt(),
-            e.toString());
-      }
-    }
-    if (reported > 0) {
-      LOG.info("reported {} attempt(s) lost by a previous runtime", reported);
-    }
-    return reported;
+    return attempts.recoverLeftovers();
   }
 
   /** The results queues {@link #start()} reported lost attempts to (empty after a clean stop). */
   public Set<String> lostReportedTo() {
-    return Set.copyOf(lostReportedTo);
+    return attempts.lostReportedTo();
   }
 
   /** How many Job processes are alive. */
@@ -180,13 +149,13 @@ public final class ProcessNode implements AutoCloseable {
 
   private void recordArrival(Job job) {
     if (!finished(job)) {
-      arrival(job).ifPresent(ledger::begin);
+      arrival(job).ifPresent(attempts::arrived);
     }
   }
 
   /** Forgets a Job that will not run here (invalid, not startable, deleted before it started). */
   private void forget(Job job) {
-    arrival(job).ifPresent(ledger::remove);
+    arrival(job).ifPresent(attempts::forget);
   }
 
   /**
@@ -253,11 +222,9 @@ public final class ProcessNode implements AutoCloseable {
       return;
     }
     // Recorded before the process exists: a JVM dying in between still leaves the attempt known.
-    ledger.begin(attempt);
     try {
-      RunCarrier.Running process = carrier.start(attempt);
+      RunCarrier.Running process = attempts.start(attempt);
       running.put(key(job), process);
-      ledger.started(attempt, process.pid());
       markActive(job);
       process
           .completion()
@@ -265,13 +232,8 @@ public final class ProcessNode implements AutoCloseable {
               (outcome, error) -> {
                 running.remove(key(job));
                 if (outcome != null && outcome.released()) {
-                  if (!closing) {
-                    ledger.finish(attempt); // the control plane released it
-                  }
-                  return;
+                  return; // the control plane released it
                 }
-                // The result was sent (or could not be): no longer this node's to report.
-                ledger.finish(attempt);
                 boolean ok = outcome != null && outcome.exitCode() == 0;
                 markFinished(
                     job,
@@ -281,7 +243,6 @@ public final class ProcessNode implements AutoCloseable {
               });
     } catch (IOException e) {
       LOG.warn("job {}: the process did not start: {}", name, e.toString());
-      ledger.finish(attempt);
       markFinished(job, false, "StartFailed", e.getMessage());
     }
   }
@@ -482,7 +443,7 @@ public final class ProcessNode implements AutoCloseable {
   @Override
   public synchronized void close() {
     // Attempts killed by closing stay in the ledger: the next node reports them lost.
-    closing = true;
+    attempts.close();
     if (informer != null) {
       informer.stop();
     }
