@@ -96,12 +96,17 @@ public final class FunctionSpecs {
     /** dynamodb:Scan on the pools table (pool list). */
     POOL_TABLE_SCAN,
     /**
-     * A pool's own resources (PoolResources), all named {@code orchestra-pool-<pool>...}: its SQS
-     * work queue (create, delete, attributes), its agents' role (with the boundary) and instance
-     * profile under /orchestra/, passing that role to EC2 (AddRoleToInstanceProfile needs it), and
-     * its EventBridge tick rule.
+     * Making a pool's own resources (PoolResources.ensure), all named {@code
+     * orchestra-pool-<pool>...}: its SQS work queue, its agents' role (only with the boundary) and
+     * instance profile under /orchestra/, passing that role to EC2 (AddRoleToInstanceProfile needs
+     * it), and its EventBridge tick rule.
      */
     POOL_RESOURCES,
+    /**
+     * Reading the work queue's depth and removing a destroyed pool's resources
+     * (PoolResources.remove): delete the rule, the queue, the profile and the role.
+     */
+    POOL_RESOURCES_REMOVE,
     /** sqs:SendMessage to the pools' work queues {@code orchestra-pool-*} (Dispatch). */
     POOL_QUEUE_SEND,
     /** ec2:DescribeInstances (a pool's instances by its tag; IAM needs Resource *). */
@@ -120,7 +125,11 @@ public final class FunctionSpecs {
      * orchestra:pool} in the request), ec2:CreateTags only on launch (ec2:CreateAction RunInstances
      * or RequestSpotInstances), iam:PassRole of the pools' agent roles to EC2.
      */
-    POOL_LAUNCH
+    POOL_LAUNCH,
+    /** dynamodb:GetItem/Query on the experiments table (the pool tick reads run records). */
+    TABLE_READ,
+    /** states:SendTaskFailure for the run machine's tokens (an interrupted attempt fails). */
+    FAIL_RUN_TASK
   }
 
   /** One function: its jar group, timeout, memory and accesses. */
@@ -249,11 +258,13 @@ public final class FunctionSpecs {
             120,
             1024,
             EnumSet.of(
-                Access.TABLE,
-                Access.TASK_RUN,
+                Access.TABLE_READ,
+                Access.FAIL_RUN_TASK,
                 Access.POOL_TABLE,
                 Access.POOL_TABLE_DELETE,
-                Access.POOL_RESOURCES,
+                // reaping: instances tagged for a pool with no record
+                Access.POOL_TABLE_SCAN,
+                Access.POOL_RESOURCES_REMOVE,
                 Access.POOL_EC2_DESCRIBE,
                 Access.POOL_LAUNCH,
                 Access.POOL_TERMINATE,

@@ -392,6 +392,10 @@ public final class WorkflowsStack extends Stack {
           env.put(EnvVars.POOL_TICK_FUNCTION_ARN, poolTickArn(settings));
           suppressions.add(poolNamesSuppression());
         }
+        case POOL_RESOURCES_REMOVE -> {
+          poolResourcesRemove(role);
+          suppressions.add(poolNamesSuppression());
+        }
         case POOL_QUEUE_SEND -> {
           role.addToPolicy(allow(List.of("sqs:SendMessage"), List.of(poolQueues())));
           suppressions.add(poolNamesSuppression());
@@ -417,6 +421,14 @@ public final class WorkflowsStack extends Stack {
                     List.of("ec2:CancelSpotInstanceRequests"),
                     List.of(ec2Arn("spot-instances-request"))));
         case POOL_LAUNCH -> poolLaunch(role);
+        case TABLE_READ ->
+            role.addToPolicy(
+                allow(
+                    List.of("dynamodb:GetItem", "dynamodb:Query"),
+                    List.of(data.table().getTableArn())));
+        case FAIL_RUN_TASK ->
+            role.addToPolicy(
+                allow(List.of("states:SendTaskFailure"), List.of(machineArns.get("run"))));
         default -> throw new IllegalStateException("unhandled access " + access);
       }
     }
@@ -683,75 +695,81 @@ public final class WorkflowsStack extends Stack {
         ArnComponents.builder().service("ec2").resource(type).resourceName("*").build());
   }
 
+  private String poolProfiles() {
+    return iamArn(getAccount(), "instance-profile" + RuntimeRoles.PATH + POOL_PREFIX + "*");
+  }
+
   /**
-   * A pool's own resources (PoolResources): its work queue, its agents' role (created only with the
-   * boundary) and instance profile under /orchestra/, and its tick rule; each scoped to the {@code
-   * orchestra-pool-} names.
+   * Making a pool's own resources (PoolResources.ensure): its work queue, its agents' role (created
+   * and given its inline policy only with the boundary) and instance profile under /orchestra/, and
+   * its tick rule; each scoped to the {@code orchestra-pool-} names.
    */
   private void poolResources(Role role) {
     role.addToPolicy(
         allow(
-            List.of(
-                "sqs:CreateQueue",
-                "sqs:DeleteQueue",
-                "sqs:GetQueueAttributes",
-                "sqs:GetQueueUrl",
-                "sqs:TagQueue"),
+            List.of("sqs:CreateQueue", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:TagQueue"),
             List.of(poolQueues())));
     role.addToPolicy(
         allow(
-            List.of(
-                "events:PutRule",
-                "events:PutTargets",
-                "events:DeleteRule",
-                "events:RemoveTargets",
-                "events:TagResource"),
+            List.of("events:PutRule", "events:PutTargets", "events:TagResource"),
             List.of(poolRules())));
     role.addToPolicy(
         PolicyStatement.Builder.create()
             .sid("PoolRolesWithBoundary")
             .effect(Effect.ALLOW)
-            .actions(
-                List.of(
-                    "iam:CreateRole", "iam:TagRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy"))
+            .actions(List.of("iam:CreateRole", "iam:TagRole", "iam:PutRolePolicy"))
             .resources(List.of(poolRoles()))
-            .conditions(
-                Map.of(
-                    "StringEquals",
-                    Map.of(
-                        "iam:PermissionsBoundary", runtimeRoles.boundary().getManagedPolicyArn())))
+            .conditions(poolBoundary())
             .build());
+    role.addToPolicy(allow(List.of("iam:GetRole"), List.of(poolRoles())));
     role.addToPolicy(
-        PolicyStatement.Builder.create()
-            .sid("PoolRolesReadAndDelete")
-            .effect(Effect.ALLOW)
-            .actions(
-                List.of(
-                    "iam:GetRole",
-                    "iam:ListRolePolicies",
-                    "iam:ListAttachedRolePolicies",
-                    "iam:DeleteRole"))
-            .resources(List.of(poolRoles()))
-            .build());
-    role.addToPolicy(
-        PolicyStatement.Builder.create()
-            .sid("PoolInstanceProfiles")
-            .effect(Effect.ALLOW)
-            .actions(
-                List.of(
-                    "iam:CreateInstanceProfile",
-                    "iam:TagInstanceProfile",
-                    "iam:GetInstanceProfile",
-                    "iam:AddRoleToInstanceProfile",
-                    "iam:RemoveRoleFromInstanceProfile",
-                    "iam:DeleteInstanceProfile"))
-            .resources(
-                List.of(
-                    iamArn(
-                        getAccount(), "instance-profile" + RuntimeRoles.PATH + POOL_PREFIX + "*")))
-            .build());
+        allow(
+            List.of(
+                "iam:CreateInstanceProfile",
+                "iam:TagInstanceProfile",
+                "iam:GetInstanceProfile",
+                "iam:AddRoleToInstanceProfile"),
+            List.of(poolProfiles())));
     // AddRoleToInstanceProfile needs iam:PassRole on the role.
     role.addToPolicy(passPoolRoleToEc2());
+  }
+
+  /**
+   * The work queue's depth (the tick's pending runs), and removing a destroyed pool's resources
+   * (PoolResources.remove): rule, queue, instance profile, role and its inline policy.
+   */
+  private void poolResourcesRemove(Role role) {
+    role.addToPolicy(
+        allow(
+            List.of("sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:DeleteQueue"),
+            List.of(poolQueues())));
+    role.addToPolicy(
+        allow(List.of("events:RemoveTargets", "events:DeleteRule"), List.of(poolRules())));
+    role.addToPolicy(
+        PolicyStatement.Builder.create()
+            .sid("PoolRolePolicyDelete")
+            .effect(Effect.ALLOW)
+            .actions(List.of("iam:DeleteRolePolicy"))
+            .resources(List.of(poolRoles()))
+            .conditions(poolBoundary())
+            .build());
+    role.addToPolicy(
+        allow(
+            List.of("iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:DeleteRole"),
+            List.of(poolRoles())));
+    role.addToPolicy(
+        allow(
+            List.of(
+                "iam:GetInstanceProfile",
+                "iam:RemoveRoleFromInstanceProfile",
+                "iam:DeleteInstanceProfile"),
+            List.of(poolProfiles())));
+  }
+
+  private Map<String, Object> poolBoundary() {
+    return Map.of(
+        "StringEquals",
+        Map.of("iam:PermissionsBoundary", runtimeRoles.boundary().getManagedPolicyArn()));
   }
 
   /** iam:PassRole of the pools' agent roles, to EC2 only. */

@@ -145,12 +145,7 @@ class PoolStackTest {
   void tickFunction_isDeployed_andOnlyPoolRulesMayInvokeIt() {
     Map<String, JsonNode> tick = functionEnvironment(FunctionCatalog.POOL_TICK);
     assertThat(tick)
-        .containsKeys(
-            EnvVars.POOL_TABLE,
-            EnvVars.TABLE,
-            EnvVars.RESULTS_QUEUE_URL,
-            EnvVars.BUCKET,
-            EnvVars.PERMISSIONS_BOUNDARY_ARN);
+        .containsKeys(EnvVars.POOL_TABLE, EnvVars.TABLE, EnvVars.RESULTS_QUEUE_URL, EnvVars.BUCKET);
     String permissions = app.workflows.findResources("AWS::Lambda::Permission").values().toString();
     assertThat(permissions).contains("PoolTick", "events.amazonaws.com", "rule/orchestra-pool-*");
     // The API creates each pool's rule with the tick's alias as its target.
@@ -237,8 +232,12 @@ class PoolStackTest {
             .isEqualTo("ec2.amazonaws.com");
       }
     }
+    // The API makes a pool's role and profile; the tick only removes them.
     assertThat(rolesAllowing("iam:CreateInstanceProfile"))
-        .containsExactlyInAnyOrder(role(FunctionCatalog.API), role(FunctionCatalog.POOL_TICK));
+        .containsExactly(role(FunctionCatalog.API));
+    assertThat(rolesAllowing("iam:CreateRole")).doesNotContain(role(FunctionCatalog.POOL_TICK));
+    assertThat(rolesAllowing("iam:DeleteInstanceProfile"))
+        .containsExactly(role(FunctionCatalog.POOL_TICK));
     for (Statement s : allowing("iam:CreateInstanceProfile")) {
       assertThat(s.resources())
           .allMatch(r -> r.contains(":instance-profile/orchestra/orchestra-pool-*"));
@@ -259,7 +258,12 @@ class PoolStackTest {
   @Test
   void queuesAndRules_ofPools_areScopedToTheirPrefix_andDispatchMayOnlySend() {
     for (String action :
-        List.of("sqs:CreateQueue", "sqs:DeleteQueue", "events:PutRule", "events:PutTargets")) {
+        List.of(
+            "sqs:CreateQueue",
+            "sqs:DeleteQueue",
+            "events:PutRule",
+            "events:PutTargets",
+            "events:DeleteRule")) {
       for (Statement s : allowing(action)) {
         if (s.role().equals(role(FunctionCatalog.API))
             || s.role().equals(role(FunctionCatalog.POOL_TICK))) {
@@ -272,8 +276,8 @@ class PoolStackTest {
         assertThat(s.text()).contains(":orchestra-pool-*");
       }
     }
-    assertThat(rolesAllowing("sqs:CreateQueue"))
-        .containsExactlyInAnyOrder(role(FunctionCatalog.API), role(FunctionCatalog.POOL_TICK));
+    assertThat(rolesAllowing("sqs:CreateQueue")).containsExactly(role(FunctionCatalog.API));
+    assertThat(rolesAllowing("sqs:DeleteQueue")).containsExactly(role(FunctionCatalog.POOL_TICK));
     // The agents' boundary lets them take items from pool work queues only.
     String boundary =
         app.workflows.findResources("AWS::IAM::ManagedPolicy").entrySet().stream()

@@ -67,6 +67,7 @@ public final class ColdStartProbe {
                 CLUSTER_TABLE,
                 CLUSTER_TABLE_DELETE,
                 CLUSTER_TABLE_SCAN,
+                TABLE_READ,
                 POOL_TABLE,
                 POOL_TABLE_DELETE,
                 POOL_TABLE_SCAN ->
@@ -78,7 +79,8 @@ public final class ColdStartProbe {
                 TASK_RUN,
                 START_CLUSTER_DESTROY,
                 STOP_RUN,
-                CLUSTER_LIFECYCLE ->
+                CLUSTER_LIFECYCLE,
+                FAIL_RUN_TASK ->
                 List.of("Sfn");
             case EKS_DESCRIBE,
                 EKS_CLUSTER_WRITE,
@@ -102,7 +104,7 @@ public final class ColdStartProbe {
                 List.of("Ec2");
             case POOL_LAUNCH -> List.of("Ec2", "Iam");
             case POOL_QUEUE_SEND -> List.of("Sqs");
-            case POOL_RESOURCES -> List.of("Sqs", "Iam", "EventBridge");
+            case POOL_RESOURCES, POOL_RESOURCES_REMOVE -> List.of("Sqs", "Iam", "EventBridge");
             case IDLE_SCHEDULE, IDLE_UNSCHEDULE -> List.of("EventBridge");
           });
     }
