@@ -225,8 +225,14 @@ class PoolCommandTest {
     assertThat(unknown.code()).isEqualTo(2);
     assertThat(unknown.err()).startsWith("error: no pool named nope").doesNotContain("Exception");
 
-    Result destroyed = run("pool", "destroy", "api-pool", "--endpoint", api);
+    // --wait follows the pool's own scaling tick (fired by the runtime's schedule, once a minute
+    // in real time) until it has removed the pool's resources.
+    Result destroyed = run("pool", "destroy", "api-pool", "--wait", "--endpoint", api);
     assertThat(destroyed.code()).as(destroyed.err()).isZero();
-    assertThat(destroyed.out()).startsWith("api-pool: DESTROYING");
+    assertThat(destroyed.err())
+        .contains("api-pool: DESTROYING; waiting for its instances to terminate")
+        .contains("api-pool: destroyed in");
+    assertThat(destroyed.out()).startsWith("api-pool: DESTROYED");
+    assertThat(run("pool", "list", "--endpoint", api).out()).doesNotContain("api-pool");
   }
 }
