@@ -7,6 +7,7 @@ import dev.orchestra.functions.experiment.FinalizeHandler;
 import dev.orchestra.functions.experiment.PrepareHandler;
 import dev.orchestra.functions.experiment.WaitUntilDoneHandler;
 import dev.orchestra.functions.intake.IntakeHandler;
+import dev.orchestra.functions.pool.PoolTickHandler;
 import dev.orchestra.functions.results.ResultsHandler;
 import dev.orchestra.functions.run.DispatchHandler;
 import dev.orchestra.functions.run.RecordFailureHandler;
@@ -72,6 +73,7 @@ public final class FunctionCatalog {
           new Entry(RECORD, c -> new RecordHandler(new LoopContext(c))),
           new Entry(RECORD_FAILURE, c -> new RecordFailureHandler(new LoopContext(c))),
           new Entry(RESULTS, c -> new SqsStreamHandler(new ResultsHandler(new LoopContext(c)))),
+          new Entry(POOL_TICK, c -> new PoolTickHandler(new LoopContext(c))),
           new Entry(API, c -> new ApiHandler(new LoopContext(c))));
 
   private static Map<String, String> placeholders() {

@@ -14,7 +14,9 @@ import dev.orchestra.functions.kubernetes.KubernetesDispatchConfig;
 import dev.orchestra.functions.kubernetes.KubernetesJobDispatcher;
 import dev.orchestra.functions.logs.RunLogs;
 import dev.orchestra.functions.pool.PoolInstances;
+import dev.orchestra.functions.pool.PoolOperations;
 import dev.orchestra.functions.pool.PoolStore;
+import dev.orchestra.functions.pool.PoolTickService;
 import dev.orchestra.functions.pool.PoolWorkDispatcher;
 import dev.orchestra.functions.report.ReportService;
 import dev.orchestra.functions.results.ResultsService;
@@ -25,6 +27,7 @@ import dev.orchestra.functions.run.TimeSettings;
 import dev.orchestra.functions.store.DynamoDbExperimentStore;
 import dev.orchestra.shared.EnvVars;
 import dev.orchestra.shared.run.DispatchFailedException;
+import dev.orchestra.shared.run.JobSettings;
 import dev.orchestra.shared.run.WorkloadDispatcher;
 
 /**
@@ -124,6 +127,36 @@ public final class LoopContext implements AutoCloseable {
       pools = new PoolStore(aws::dynamo, config.require(EnvVars.POOL_TABLE));
     }
     return pools;
+  }
+
+  /** The EC2 pools' scaling tick. */
+  public PoolTickService poolTicks() {
+    double scale = time().scale();
+    int heartbeat =
+        (int)
+            Math.max(
+                1,
+                Math.round(
+                    config
+                            .get(EnvVars.HEARTBEAT_SECONDS)
+                            .map(Double::parseDouble)
+                            .orElse((double) JobSettings.DEFAULT_HEARTBEAT_SECONDS)
+                        * scale));
+    return new PoolTickService(
+        pools(),
+        new PoolInstances(aws::ec2),
+        aws::ec2,
+        aws::sqs,
+        new PoolOperations(config, aws).resources(),
+        this::store,
+        sfn(),
+        new PoolTickService.Settings(
+            config.require(EnvVars.RESULTS_QUEUE_URL),
+            config.require(EnvVars.BUCKET),
+            aws.region().id(),
+            heartbeat,
+            scale),
+        java.time.Clock.systemUTC());
   }
 
   public synchronized S3Objects s3() {

@@ -312,6 +312,56 @@ public final class PoolStore {
     }
   }
 
+  /**
+   * Takes the pool's tick lease until {@code until}, unless another tick holds it (EventBridge may
+   * deliver a schedule twice; two ticks at once would both launch). False when held or no record.
+   */
+  public boolean lease(String name, Instant now, Instant until) {
+    try {
+      dynamo
+          .get()
+          .updateItem(
+              b ->
+                  b.tableName(table)
+                      .key(key(name, RECORD))
+                      .updateExpression("SET tickUntil = :until")
+                      .conditionExpression(
+                          "attribute_exists(#pk) AND (attribute_not_exists(tickUntil) OR tickUntil"
+                              + " < :now)")
+                      .expressionAttributeNames(Map.of("#pk", PK))
+                      .expressionAttributeValues(
+                          Map.of(
+                              ":until", n(until.toEpochMilli()), ":now", n(now.toEpochMilli()))));
+      return true;
+    } catch (ConditionalCheckFailedException held) {
+      return false;
+    }
+  }
+
+  /** Gives the tick lease back. */
+  public void release(String name) {
+    try {
+      dynamo
+          .get()
+          .updateItem(
+              b ->
+                  b.tableName(table)
+                      .key(key(name, RECORD))
+                      .updateExpression("REMOVE tickUntil")
+                      .conditionExpression("attribute_exists(#pk)")
+                      .expressionAttributeNames(Map.of("#pk", PK)));
+    } catch (ConditionalCheckFailedException gone) {
+      // no record
+    }
+  }
+
+  /** Removes the agents' reports and the terminated marks (a destroyed pool keeps its record). */
+  public void forgetInstances(String name) {
+    Snapshot snap = snapshot(name);
+    snap.agents().keySet().forEach(id -> forgetAgent(name, id));
+    snap.terminated().keySet().forEach(id -> forgetTerminated(name, id));
+  }
+
   private static Map<String, AttributeValue> key(String name, String sk) {
     return Map.of(PK, s(pk(name)), SK, s(sk));
   }

@@ -1,0 +1,453 @@
+package dev.orchestra.functions.pool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.orchestra.functions.MotoServer;
+import dev.orchestra.functions.OrchestraConfig;
+import dev.orchestra.functions.aws.AwsClients;
+import dev.orchestra.functions.aws.StepFunctions;
+import dev.orchestra.functions.store.DynamoDbExperimentStore;
+import dev.orchestra.functions.store.ExperimentRecord;
+import dev.orchestra.shared.EnvVars;
+import dev.orchestra.shared.experiment.ExperimentIds;
+import dev.orchestra.shared.experiment.ExperimentPlan;
+import dev.orchestra.shared.pool.AgentReport;
+import dev.orchestra.shared.pool.PoolScaler;
+import dev.orchestra.shared.run.RunInterruptedException;
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.ec2.model.Instance;
+import software.amazon.awssdk.services.ec2.model.InstanceAttributeName;
+import software.amazon.awssdk.services.ec2.model.Tag;
+
+/**
+ * The scaling tick against moto (through a pass-through proxy that can refuse capacity and shows
+ * the Step Functions calls on the wire), with a clock the test moves.
+ */
+class PoolTickTest {
+  static final String RESULTS =
+      "https://sqs.us-east-1.amazonaws.com/123456789012/orchestra-results";
+  static MotoServer moto;
+  static AwsProxy proxy;
+  static OrchestraConfig config;
+  static AwsClients aws;
+  static PoolOperations ops;
+  static DynamoDbExperimentStore runs;
+  static String ami;
+  static final MovableClock clock = new MovableClock(Instant.now());
+
+  /** A clock the test moves forward. */
+  static final class MovableClock extends Clock {
+    volatile Instant now;
+
+    MovableClock(Instant now) {
+      this.now = now;
+    }
+
+    void advance(Duration d) {
+      now = now.plus(d);
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public ZoneOffset getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+  }
+
+  @BeforeAll
+  static void start() throws Exception {
+    moto = MotoServer.start();
+    proxy = new AwsProxy(moto.endpoint());
+    Map<String, String> m =
+        new java.util.HashMap<>(
+            moto.config(
+                    Map.of(
+                        EnvVars.POOL_TABLE, "pools",
+                        EnvVars.TABLE, "experiments",
+                        EnvVars.BUCKET, "bkt",
+                        EnvVars.RESULTS_QUEUE_URL, RESULTS))
+                .asMap());
+    m.put(EnvVars.AWS_ENDPOINT_URL, proxy.endpoint());
+    config = new OrchestraConfig(m);
+    aws = new AwsClients(config);
+    PoolStore.createTable(aws.dynamo(), "pools");
+    DynamoDbExperimentStore.createTable(aws.dynamo(), "experiments");
+    runs = new DynamoDbExperimentStore(aws.dynamo(), "experiments");
+    ops = new PoolOperations(config, aws);
+    ami =
+        aws
+            .ec2()
+            .describeImages(
+                b -> b.owners("amazon").filters(f -> f.name("architecture").values("x86_64")))
+            .images()
+            .stream()
+            .map(i -> i.imageId())
+            .filter(id -> id.matches("ami-([0-9a-f]{8}|[0-9a-f]{17})"))
+            .findFirst()
+            .orElseThrow();
+  }
+
+  @AfterAll
+  static void stop() {
+    aws.close();
+    proxy.close();
+    moto.close();
+  }
+
+  static PoolTickService service() {
+    return new PoolTickService(
+        ops.store(),
+        new PoolInstances(aws::ec2),
+        aws::ec2,
+        aws::sqs,
+        ops.resources(),
+        () -> runs,
+        new StepFunctions(aws::sfn),
+        new PoolTickService.Settings(RESULTS, "bkt", "us-east-1", 60, 1.0),
+        clock);
+  }
+
+  static PoolRecord create(String name, String types, boolean spot, int max, int idleMinutes) {
+    return ops.create(
+        PoolOperations.parse(
+            "pool.yml",
+            """
+            pool_name: %s
+            instance_types: [%s]
+            spot: %s
+            %s
+            max_instances: %d
+            idle_timeout_minutes: %d
+            ami: %s
+            volume_type: gp3
+            volume_size: 50
+            """
+                .formatted(
+                    name,
+                    types,
+                    spot,
+                    spot ? "on_demand_fallback: true" : "",
+                    max,
+                    idleMinutes,
+                    ami)));
+  }
+
+  static void queueRuns(PoolRecord p, int n) {
+    for (int i = 0; i < n; i++) {
+      String body = "orchestra-work v1 test=" + i;
+      aws.sqs().sendMessage(b -> b.queueUrl(p.workQueueUrl()).messageBody(body));
+    }
+  }
+
+  static void drain(PoolRecord p) {
+    for (int i = 0; i < 5; i++) {
+      var msgs =
+          aws.sqs()
+              .receiveMessage(b -> b.queueUrl(p.workQueueUrl()).maxNumberOfMessages(10))
+              .messages();
+      msgs.forEach(
+          m ->
+              aws.sqs()
+                  .deleteMessage(
+                      b -> b.queueUrl(p.workQueueUrl()).receiptHandle(m.receiptHandle())));
+      if (msgs.isEmpty()) {
+        return;
+      }
+    }
+  }
+
+  static Instance describe(String id) {
+    return aws.ec2()
+        .describeInstances(b -> b.instanceIds(id))
+        .reservations()
+        .get(0)
+        .instances()
+        .get(0);
+  }
+
+  static String userData(String id) throws Exception {
+    String b64 =
+        aws.ec2()
+            .describeInstanceAttribute(
+                b -> b.instanceId(id).attribute(InstanceAttributeName.USER_DATA))
+            .userData()
+            .value();
+    try (var in = new GZIPInputStream(new ByteArrayInputStream(Base64.getDecoder().decode(b64)))) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  static String untagged() {
+    return aws.ec2()
+        .runInstances(b -> b.imageId(ami).instanceType("t3.micro").minCount(1).maxCount(1))
+        .instances()
+        .get(0)
+        .instanceId();
+  }
+
+  static String taggedFor(String pool) {
+    return aws.ec2()
+        .runInstances(
+            b ->
+                b.imageId(ami)
+                    .instanceType("t3.micro")
+                    .minCount(1)
+                    .maxCount(1)
+                    .tagSpecifications(
+                        t ->
+                            t.resourceType("instance")
+                                .tags(Tag.builder().key("orchestra:pool").value(pool).build())))
+        .instances()
+        .get(0)
+        .instanceId();
+  }
+
+  @Test
+  void tick_launchesForPendingRuns_withTagsImdsV2ProfileAndUserData() throws Exception {
+    PoolRecord p = create("launch", "m5.large, c5.large", true, 3, 10);
+    queueRuns(p, 2);
+    PoolTickService.Summary s = service().tick("launch");
+    assertThat(s.launched()).hasSize(2);
+    assertThat(s.reasons()).anyMatch(r -> r.startsWith("launch 2 m5.large spot"));
+    for (String id : s.launched()) {
+      Instance i = describe(id);
+      assertThat(i.tags())
+          .extracting(Tag::key, Tag::value)
+          .contains(
+              org.assertj.core.groups.Tuple.tuple("orchestra:pool", "launch"),
+              org.assertj.core.groups.Tuple.tuple("Name", "orchestra-pool-launch"));
+      assertThat(i.instanceTypeAsString()).isEqualTo("m5.large");
+      assertThat(i.instanceLifecycleAsString()).isEqualTo("spot");
+      assertThat(i.metadataOptions().httpTokensAsString()).isEqualTo("required");
+      assertThat(i.metadataOptions().httpPutResponseHopLimit()).isEqualTo(1);
+      assertThat(i.metadataOptions().httpEndpointAsString()).isEqualTo("enabled");
+      assertThat(i.iamInstanceProfile().arn()).isEqualTo(p.instanceProfileArn());
+      assertThat(
+              aws.ec2()
+                  .describeInstanceAttribute(
+                      b ->
+                          b.instanceId(id)
+                              .attribute(
+                                  InstanceAttributeName.INSTANCE_INITIATED_SHUTDOWN_BEHAVIOR))
+                  .instanceInitiatedShutdownBehavior()
+                  .value())
+          .isEqualTo("terminate");
+      String script = userData(id);
+      assertThat(script)
+          .startsWith("#!/bin/sh")
+          .contains("export ORCHESTRA_POOL='launch'")
+          .contains("export ORCHESTRA_WORK_QUEUE_URL='" + p.workQueueUrl() + "'")
+          .contains("export ORCHESTRA_RESULTS_QUEUE_URL='" + RESULTS + "'")
+          .contains("export ORCHESTRA_IDLE_TIMEOUT_SECONDS='600'");
+    }
+    var volumes =
+        aws.ec2()
+            .describeVolumes(b -> b.filters(f -> f.name("tag:orchestra:pool").values("launch")))
+            .volumes();
+    assertThat(volumes).isNotEmpty().allSatisfy(v -> assertThat(v.size()).isEqualTo(50));
+    // The booting instances cover the waiting runs: nothing more.
+    PoolTickService.Summary again = service().tick("launch");
+    assertThat(again.launched()).isEmpty();
+    assertThat(again.terminated()).isEmpty();
+    assertThat(ops.status("launch").lastDecision()).isEqualTo(again.reasons());
+    assertThat(ops.status("launch").instances()).hasSize(2);
+  }
+
+  @Test
+  void tick_terminatesAnIdleInstanceAfterTheTimeout_andNeverTouchesAnUntaggedOne() {
+    String bystander = untagged();
+    PoolRecord p = create("idle", "m5.large", false, 2, 1);
+    queueRuns(p, 1);
+    String id = service().tick("idle").launched().get(0);
+    drain(p);
+    long since = clock.instant().getEpochSecond();
+    ops.store().recordAgent(AgentReport.idle("idle", id, since, since));
+    clock.advance(Duration.ofSeconds(30));
+    assertThat(service().tick("idle").terminated()).isEmpty();
+    clock.advance(Duration.ofSeconds(31));
+    PoolTickService.Summary s = service().tick("idle");
+    assertThat(s.terminated()).containsExactly(id);
+    assertThat(s.reasons()).anyMatch(r -> r.contains(id) && r.contains("idle timeout"));
+    assertThat(describe(id).state().nameAsString()).isIn("shutting-down", "terminated");
+    assertThat(ops.store().snapshot("idle").terminated()).containsEntry(id, "scaler");
+    assertThat(describe(bystander).state().nameAsString()).isIn("pending", "running");
+    // and no tick of any pool ever touches it
+    service().tick("idle");
+    service().tick("nobody");
+    assertThat(describe(bystander).state().nameAsString()).isIn("pending", "running");
+  }
+
+  @Test
+  void tick_reapsTaggedInstancesOfUnknownOrDestroyedPools() {
+    PoolRecord gone = create("gone", "m5.large", false, 1, 10);
+    ops.destroy("gone");
+    assertThat(service().tick("gone").status()).isEqualTo(PoolRecord.DESTROYED);
+    String ghost = taggedFor("ghost");
+    String late = taggedFor("gone");
+    String bystander = untagged();
+    PoolTickService.Summary s = service().tick("anything");
+    assertThat(s.terminated()).contains(ghost, late).doesNotContain(bystander);
+    assertThat(s.reasons()).anyMatch(r -> r.contains("ghost") && r.contains("orphans"));
+    assertThat(describe(ghost).state().nameAsString()).isIn("shutting-down", "terminated");
+    assertThat(describe(bystander).state().nameAsString()).isIn("pending", "running");
+    assertThat(gone.name()).isEqualTo("gone");
+  }
+
+  @Test
+  void tick_walksTheFallbackOrder_whenTheFirstTypeIsRefusedCapacity() {
+    PoolRecord p = create("fallback", "g5.xlarge, g4dn.xlarge", true, 4, 10);
+    queueRuns(p, 1);
+    proxy.refuseType = "g5.xlarge";
+    try {
+      PoolTickService.Summary s = service().tick("fallback");
+      // EC2 answers the refusal with HTTP 500; the launch does not retry it, it falls back.
+      assertThat(proxy.refusedRunInstances).hasSize(1);
+      assertThat(s.launched()).hasSize(1);
+      assertThat(describe(s.launched().get(0)).instanceTypeAsString()).isEqualTo("g4dn.xlarge");
+      assertThat(describe(s.launched().get(0)).instanceLifecycleAsString()).isEqualTo("spot");
+      assertThat(s.reasons())
+          .anyMatch(r -> r.contains("g5.xlarge spot refused: InsufficientInstanceCapacity"));
+      assertThat(ops.store().find("fallback").orElseThrow().refusals())
+          .extracting(PoolScaler.Refusal::instanceType, PoolScaler.Refusal::capacity)
+          .containsExactly(
+              org.assertj.core.groups.Tuple.tuple("g5.xlarge", PoolScaler.Capacity.SPOT));
+      // Within the cooldown the next launch starts at the type that had capacity.
+      int refusedBefore = proxy.refusedRunInstances.size();
+      queueRuns(p, 1);
+      PoolTickService.Summary next = service().tick("fallback");
+      assertThat(next.launched()).hasSize(1);
+      assertThat(describe(next.launched().get(0)).instanceTypeAsString()).isEqualTo("g4dn.xlarge");
+      assertThat(proxy.refusedRunInstances).hasSize(refusedBefore);
+    } finally {
+      proxy.refuseType = null;
+    }
+  }
+
+  static ExperimentRecord experiment() {
+    ExperimentPlan plan =
+        new ExperimentPlan(
+            "t",
+            dev.orchestra.shared.search.SearchType.RANDOM,
+            new dev.orchestra.shared.search.SearchSpace(
+                List.of(),
+                List.of(
+                    new dev.orchestra.shared.search.Metric(
+                        "value",
+                        dev.orchestra.shared.search.Objective.MINIMIZE,
+                        dev.orchestra.shared.search.MetricStrategy.OPTIMIZE,
+                        null))),
+            2,
+            1,
+            1,
+            null,
+            "pool/spotty",
+            null,
+            "true",
+            Map.of(),
+            Map.of(),
+            0,
+            null,
+            1,
+            false);
+    ExperimentRecord e = ExperimentRecord.pending("exp-spot1", plan, "b", null, "now");
+    runs.createExperiment(e);
+    runs.markRunning(e.id());
+    return e;
+  }
+
+  @Test
+  void tick_spotInstanceGoneUnderARun_failsTheAttemptAsInterrupted_once() {
+    ExperimentRecord e = experiment();
+    String run = ExperimentIds.runId(e.id(), 1);
+    runs.issueRun(e.id(), run, 1);
+    runs.startAttempt(e.id(), run, 1, "nonce-1", "token-of-attempt-1").orElseThrow();
+    PoolRecord p = create("spotty", "m5.large", true, 2, 10);
+    queueRuns(p, 1);
+    String id = service().tick("spotty").launched().get(0);
+    drain(p);
+    long now = clock.instant().getEpochSecond();
+    ops.store().recordAgent(AgentReport.busy("spotty", id, e.id(), run, 1, now, now));
+    // EC2 takes the spot instance back (not Orchestra: no terminated mark).
+    aws.ec2().terminateInstances(b -> b.instanceIds(id));
+    proxy.sfnCalls.clear();
+    PoolTickService.Summary s = service().tick("spotty");
+    assertThat(s.failedAttempts()).containsExactly(run + " attempt 1");
+    assertThat(proxy.sfnCalls)
+        .singleElement()
+        .satisfies(
+            c ->
+                assertThat(c)
+                    .startsWith("AWSStepFunctions.SendTaskFailure")
+                    .contains("token-of-attempt-1")
+                    .contains(RunInterruptedException.NAME));
+    assertThat(service().tick("spotty").failedAttempts()).isEmpty();
+    assertThat(proxy.sfnCalls).hasSize(1);
+  }
+
+  @Test
+  void release_terminatesTheInstanceBusyWithTheAttempt_andTheTickDoesNotCallItAnInterruption() {
+    PoolRecord p = create("rel", "m5.large", false, 2, 10);
+    queueRuns(p, 1);
+    String id = service().tick("rel").launched().get(0);
+    drain(p);
+    long now = clock.instant().getEpochSecond();
+    ops.store()
+        .recordAgent(AgentReport.busy("rel", id, "exp-rel1", "exp-rel1-r00001", 1, now, now));
+    new PoolWorkDispatcher("rel", ops.store(), aws::sqs, new PoolInstances(aws::ec2))
+        .release("exp-rel1-r00001", 1);
+    assertThat(describe(id).state().nameAsString()).isIn("shutting-down", "terminated");
+    assertThat(ops.store().snapshot("rel").terminated()).containsEntry(id, "released");
+    proxy.sfnCalls.clear();
+    assertThat(service().tick("rel").failedAttempts()).isEmpty();
+    assertThat(proxy.sfnCalls).isEmpty();
+  }
+
+  @Test
+  void tick_destroying_terminatesEverything_thenRemovesTheResources() {
+    PoolRecord p = create("bye", "m5.large", false, 2, 10);
+    queueRuns(p, 1);
+    String id = service().tick("bye").launched().get(0);
+    ops.destroy("bye");
+    PoolTickService.Summary first = service().tick("bye");
+    assertThat(first.terminated()).containsExactly(id);
+    String status = first.status();
+    for (int i = 0; i < 3 && !PoolRecord.DESTROYED.equals(status); i++) {
+      status = service().tick("bye").status();
+    }
+    assertThat(status).isEqualTo(PoolRecord.DESTROYED);
+    assertThat(ops.record("bye").status()).isEqualTo(PoolRecord.DESTROYED);
+    assertThat(ops.list()).extracting(PoolRecord::name).doesNotContain("bye");
+    assertThat(aws.sqs().listQueues(b -> b.queueNamePrefix("orchestra-pool-bye")).queueUrls())
+        .isEmpty();
+    assertThat(aws.events().listRules(b -> b.namePrefix("orchestra-pool-bye")).rules()).isEmpty();
+    assertThat(
+            aws.iam().listRoles(b -> b.pathPrefix("/orchestra/")).roles().stream()
+                .map(r -> r.roleName()))
+        .doesNotContain("orchestra-pool-bye-agent");
+    // and it can be created again
+    assertThat(create("bye", "m5.large", false, 2, 10).status()).isEqualTo(PoolRecord.READY);
+    assertThat(URI.create(p.workQueueUrl()).getPath()).endsWith("orchestra-pool-bye");
+  }
+}
