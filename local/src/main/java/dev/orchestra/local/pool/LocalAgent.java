@@ -202,9 +202,9 @@ final class LocalAgent {
             item.runId(),
             e.toString());
       }
-      carry(item);
+      carry(item); // ends with an idle report
       idleSince = Instant.now();
-      lastReport = Instant.EPOCH;
+      lastReport = idleSince;
     }
   }
 

@@ -239,7 +239,13 @@ class PoolIntegrationTest {
       }
     }
     assertThat(mine)
-        .allSatisfy(i -> assertThat(i.tags()).contains(tag(PoolConfig.OWNERSHIP_TAG, "it-main")));
+        .allSatisfy(
+            i -> {
+              assertThat(i.tags()).contains(tag(PoolConfig.OWNERSHIP_TAG, "it-main"));
+              // IMDSv2 with hop limit 1, as launched (moto keeps the metadata options).
+              assertThat(i.metadataOptions().httpTokensAsString()).isEqualTo("required");
+              assertThat(i.metadataOptions().httpPutResponseHopLimit()).isEqualTo(1);
+            });
 
     // Reused: fewer instances than runs, and one instance carried more than one run.
     Map<String, List<String>> carried = runtime.machines().carried();
