@@ -27,6 +27,9 @@ public final class PoolWorkDispatcher implements WorkloadDispatcher {
   /** How long a terminated mark is kept (a terminated instance is listed for about an hour). */
   static final Duration MARK_LIFETIME = Duration.ofDays(1);
 
+  /** A dispatch claimed but not sent for this long: its claimer died, a repeat sends it. */
+  static final Duration CLAIM_STALE = Duration.ofSeconds(30);
+
   private final String pool;
   private final PoolStore store;
   private final Supplier<SqsClient> sqs;
@@ -64,7 +67,28 @@ public final class PoolWorkDispatcher implements WorkloadDispatcher {
                   : "; create it again or run the experiment on another pool or cluster"));
     }
     String item = PoolWorkItem.encode(workload);
-    sqs.get().sendMessage(b -> b.queueUrl(r.workQueueUrl()).messageBody(item));
+    Instant now = Instant.now();
+    if (!store.claimDispatch(
+        pool,
+        workload.runId(),
+        workload.attempt(),
+        now,
+        now.minus(CLAIM_STALE),
+        now.plus(MARK_LIFETIME))) {
+      LOG.info(
+          "run {} attempt {} is already queued on pool {}",
+          workload.runId(),
+          workload.attempt(),
+          pool);
+      return;
+    }
+    try {
+      sqs.get().sendMessage(b -> b.queueUrl(r.workQueueUrl()).messageBody(item));
+    } catch (RuntimeException e) {
+      store.forgetDispatch(pool, workload.runId(), workload.attempt());
+      throw e;
+    }
+    store.markDispatched(pool, workload.runId(), workload.attempt());
     LOG.info("run {} attempt {} queued on pool {}", workload.runId(), workload.attempt(), pool);
   }
 
