@@ -415,7 +415,13 @@ class PoolTickTest {
     long now = clock.instant().getEpochSecond();
     ops.store()
         .recordAgent(AgentReport.busy("rel", id, "exp-rel1", "exp-rel1-r00001", 1, now, now));
-    new PoolWorkDispatcher("rel", ops.store(), aws::sqs, new PoolInstances(aws::ec2))
+    // Its result already in: the agent finished it (its idle report is late); nothing is touched.
+    new PoolWorkDispatcher(
+            "rel", ops.store(), aws::sqs, new PoolInstances(aws::ec2), (run, attempt) -> true)
+        .release("exp-rel1-r00001", 1);
+    assertThat(describe(id).state().nameAsString()).isIn("pending", "running");
+    new PoolWorkDispatcher(
+            "rel", ops.store(), aws::sqs, new PoolInstances(aws::ec2), (run, attempt) -> false)
         .release("exp-rel1-r00001", 1);
     assertThat(describe(id).state().nameAsString()).isIn("shutting-down", "terminated");
     assertThat(ops.store().snapshot("rel").terminated()).containsEntry(id, "released");
