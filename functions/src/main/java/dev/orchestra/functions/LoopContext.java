@@ -26,6 +26,7 @@ import dev.orchestra.functions.run.SuggestService;
 import dev.orchestra.functions.run.TimeSettings;
 import dev.orchestra.functions.store.DynamoDbExperimentStore;
 import dev.orchestra.shared.EnvVars;
+import dev.orchestra.shared.experiment.ExperimentIds;
 import dev.orchestra.shared.run.DispatchFailedException;
 import dev.orchestra.shared.run.JobSettings;
 import dev.orchestra.shared.run.WorkloadDispatcher;
@@ -79,7 +80,12 @@ public final class LoopContext implements AutoCloseable {
               target.substring("pool/".length()),
               ctx.pools(),
               ctx.aws()::sqs,
-              new PoolInstances(ctx.aws()::ec2));
+              new PoolInstances(ctx.aws()::ec2),
+              (runId, attempt) ->
+                  ctx.store()
+                      .run(ExperimentIds.experimentOf(runId), runId)
+                      .map(r -> r.resultAttempt() != null && r.resultAttempt() == attempt)
+                      .orElse(false));
         }
         return KUBERNETES.forTarget(ctx, target);
       };

@@ -40,6 +40,7 @@ public final class PoolStore {
   static final String RECORD = "pool";
   static final String AGENT = "agent#";
   static final String TERMINATED = "terminated#";
+  static final String DISPATCH = "dispatch#";
 
   /** The attribute DynamoDB's TTL removes items by (epoch seconds); set on terminated marks. */
   public static final String TTL_ATTRIBUTE = "expiresAt";
@@ -353,6 +354,61 @@ public final class PoolStore {
     } catch (ConditionalCheckFailedException gone) {
       // no record
     }
+  }
+
+  /**
+   * Claims the queueing of one run attempt ({@code dispatch#<run id>#a<attempt>}), so a repeated
+   * Dispatch does not put a second work item on the queue (which would make a second instance run
+   * the same attempt). True when this call claimed it: no claim yet, or an unsent one older than
+   * {@code staleBefore} (its claimer died before sending).
+   */
+  public boolean claimDispatch(
+      String name, String runId, int attempt, Instant now, Instant staleBefore, Instant expires) {
+    Map<String, AttributeValue> item = new HashMap<>(key(name, dispatchKey(runId, attempt)));
+    item.put("claimedAt", n(now.toEpochMilli()));
+    item.put("sent", AttributeValue.fromBool(false));
+    item.put(TTL_ATTRIBUTE, n(expires.getEpochSecond()));
+    try {
+      dynamo
+          .get()
+          .putItem(
+              b ->
+                  b.tableName(table)
+                      .item(item)
+                      .conditionExpression(
+                          "attribute_not_exists(#pk) OR (sent = :no AND claimedAt < :stale)")
+                      .expressionAttributeNames(Map.of("#pk", PK))
+                      .expressionAttributeValues(
+                          Map.of(
+                              ":no",
+                              AttributeValue.fromBool(false),
+                              ":stale",
+                              n(staleBefore.toEpochMilli()))));
+      return true;
+    } catch (ConditionalCheckFailedException claimed) {
+      return false;
+    }
+  }
+
+  /** The claimed attempt is on the queue. */
+  public void markDispatched(String name, String runId, int attempt) {
+    dynamo
+        .get()
+        .updateItem(
+            b ->
+                b.tableName(table)
+                    .key(key(name, dispatchKey(runId, attempt)))
+                    .updateExpression("SET sent = :yes")
+                    .expressionAttributeValues(Map.of(":yes", AttributeValue.fromBool(true))));
+  }
+
+  /** Gives a claim back (its send failed: a retried Dispatch must send). */
+  public void forgetDispatch(String name, String runId, int attempt) {
+    dynamo.get().deleteItem(b -> b.tableName(table).key(key(name, dispatchKey(runId, attempt))));
+  }
+
+  private static String dispatchKey(String runId, int attempt) {
+    return DISPATCH + runId + "#a" + attempt;
   }
 
   /** Removes the agents' reports and the terminated marks (a destroyed pool keeps its record). */

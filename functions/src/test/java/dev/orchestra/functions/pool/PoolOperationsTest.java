@@ -233,6 +233,8 @@ class PoolOperationsTest {
     try (LoopContext ctx = new LoopContext(config)) {
       WorkloadDispatcher d = ctx.dispatcher("pool/eta");
       d.dispatch(workload("r00001", 1));
+      // A repeated Dispatch (an engine retry, a duplicated invocation) queues nothing more.
+      d.dispatch(workload("r00001", 1));
       var msgs =
           aws.sqs()
               .receiveMessage(b -> b.queueUrl(r.workQueueUrl()).maxNumberOfMessages(10))
@@ -241,6 +243,13 @@ class PoolOperationsTest {
       PoolWorkItem.Item item = PoolWorkItem.decode(msgs.get(0).body());
       assertThat(item.runId()).isEqualTo("exp-0123abcd-r00001");
       assertThat(item.nonce()).isEqualTo("nonce-1");
+      d.dispatch(workload("r00001", 2));
+      assertThat(
+              aws.sqs()
+                  .receiveMessage(b -> b.queueUrl(r.workQueueUrl()).maxNumberOfMessages(10))
+                  .messages())
+          .as("the next attempt is queued")
+          .hasSize(1);
       assertThatThrownBy(() -> ctx.dispatcher("pool/missing").dispatch(workload("r00002", 1)))
           .isInstanceOf(DispatchFailedException.class)
           .hasMessageContaining("orchestra pool create");

@@ -415,7 +415,13 @@ class PoolTickTest {
     long now = clock.instant().getEpochSecond();
     ops.store()
         .recordAgent(AgentReport.busy("rel", id, "exp-rel1", "exp-rel1-r00001", 1, now, now));
-    new PoolWorkDispatcher("rel", ops.store(), aws::sqs, new PoolInstances(aws::ec2))
+    // Its result already in: the agent finished it (its idle report is late); nothing is touched.
+    new PoolWorkDispatcher(
+            "rel", ops.store(), aws::sqs, new PoolInstances(aws::ec2), (run, attempt) -> true)
+        .release("exp-rel1-r00001", 1);
+    assertThat(describe(id).state().nameAsString()).isIn("pending", "running");
+    new PoolWorkDispatcher(
+            "rel", ops.store(), aws::sqs, new PoolInstances(aws::ec2), (run, attempt) -> false)
         .release("exp-rel1-r00001", 1);
     assertThat(describe(id).state().nameAsString()).isIn("shutting-down", "terminated");
     assertThat(ops.store().snapshot("rel").terminated()).containsEntry(id, "released");
@@ -429,9 +435,25 @@ class PoolTickTest {
     PoolRecord p = create("bye", "m5.large", false, 2, 10);
     queueRuns(p, 1);
     String id = service().tick("bye").launched().get(0);
+    // A spot request carrying the pool's tag (moto fulfils it at once, with an untagged instance).
+    String request =
+        aws.ec2()
+            .requestSpotInstances(
+                b ->
+                    b.instanceCount(1)
+                        .launchSpecification(l -> l.imageId(ami).instanceType("m5.large"))
+                        .tagSpecifications(
+                            t ->
+                                t.resourceType("spot-instances-request")
+                                    .tags(
+                                        Tag.builder().key("orchestra:pool").value("bye").build())))
+            .spotInstanceRequests()
+            .get(0)
+            .spotInstanceRequestId();
     ops.destroy("bye");
     PoolTickService.Summary first = service().tick("bye");
     assertThat(first.terminated()).containsExactly(id);
+    assertThat(first.cancelledSpotRequests()).containsExactly(request);
     String status = first.status();
     for (int i = 0; i < 3 && !PoolRecord.DESTROYED.equals(status); i++) {
       status = service().tick("bye").status();

@@ -76,7 +76,12 @@ final class LocalAgent {
   private final Path defaultWorkdir;
   private final Thread thread;
   private volatile boolean dead;
+
+  /** Set while the agent terminates its own instance: a kill then must not interrupt that call. */
+  private volatile boolean shuttingDown;
+
   private volatile RunCarrier.Running current;
+  private long lastAt;
   private final java.util.List<String> carried = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   LocalAgent(
@@ -132,7 +137,9 @@ final class LocalAgent {
       LOG.info("instance {} terminated: killing pid {}", instanceId, r.pid());
       r.release();
     }
-    thread.interrupt();
+    if (!shuttingDown) {
+      thread.interrupt();
+    }
   }
 
   /**
@@ -195,9 +202,9 @@ final class LocalAgent {
             item.runId(),
             e.toString());
       }
-      carry(item);
+      carry(item); // ends with an idle report
       idleSince = Instant.now();
-      lastReport = Instant.EPOCH;
+      lastReport = idleSince;
     }
   }
 
@@ -312,12 +319,28 @@ final class LocalAgent {
     }
   }
 
-  private void report(AgentReport r) {
+  private synchronized void report(AgentReport r) {
     if (dead) {
       return;
     }
+    // As agent.sh: "at" strictly increases across this agent's reports (the pool store keeps
+    // only a later one), so a busy and an idle report in the same second both count.
+    long at = Math.max(r.at(), lastAt + 1);
+    lastAt = at;
+    AgentReport sent =
+        new AgentReport(
+            r.version(),
+            r.kind(),
+            r.pool(),
+            r.instanceId(),
+            r.state(),
+            r.experimentId(),
+            r.runId(),
+            r.attempt(),
+            r.since(),
+            at);
     try {
-      sqs.sendMessage(b -> b.queueUrl(settings.resultsQueueUrl()).messageBody(Json.write(r)));
+      sqs.sendMessage(b -> b.queueUrl(settings.resultsQueueUrl()).messageBody(Json.write(sent)));
     } catch (RuntimeException e) {
       // The next report (every heartbeat period) says it again.
       LOG.warn("instance {}: agent report not sent: {}", instanceId, e.toString());
@@ -330,6 +353,7 @@ final class LocalAgent {
         "instance {}: no work for {}: shutting the instance down",
         instanceId,
         settings.idleTimeout());
+    shuttingDown = true;
     dead = true;
     try {
       ec2.terminateInstances(b -> b.instanceIds(instanceId));

@@ -24,7 +24,10 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.ec2.model.InstanceStateName;
 import software.amazon.awssdk.services.ec2.model.ResourceType;
@@ -37,6 +40,7 @@ import software.amazon.awssdk.services.ec2.model.TagSpecification;
  * result with the nonce, output in S3), shut their instance down when idle, and die at once with
  * their instance; untagged instances are never run.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LocalMachinesTest {
   static LocalRuntime runtime;
   static LocalAwsClients aws;
@@ -144,6 +148,7 @@ class LocalMachinesTest {
   }
 
   @Test
+  @Order(1)
   void agentsCarryWork_shutDownWhenIdle_dieWithTheirInstance_andLeaveUntaggedAlone()
       throws Exception {
     String untagged = launch(60, false);
@@ -236,6 +241,61 @@ class LocalMachinesTest {
     // Never an agent for the untagged instance, and it still runs.
     assertThat(runtime.machines().agents()).doesNotContainKey(untagged);
     assertThat(state(untagged)).isEqualTo(InstanceStateName.RUNNING);
+  }
+
+  /**
+   * The runtime stops while a run is in flight (its process dies with it) and a new one starts
+   * against the same moto: it reports the attempt lost (the control plane retries it) and
+   * re-attaches an agent to the instance, which still runs.
+   */
+  @Test
+  @Order(2)
+  void aRestartedRuntime_reportsTheAttemptInFlightLost_andReattachesToTheRunningInstance()
+      throws Exception {
+    String instance = launch(60, true);
+    Poll.until(
+        "an agent for " + instance,
+        Duration.ofSeconds(10),
+        () -> runtime.machines().agents().containsKey(instance));
+    Path pidFile = dir.resolve("pid-r3");
+    send("lm-r3", "nonce-3", "echo $$ > pid-r3; exec sleep 60");
+    Poll.until("lm-r3 to run", Duration.ofSeconds(20), () -> readPid(pidFile) > 0);
+    long pid = readPid(pidFile);
+
+    runtime.machines().close(); // what the runtime's close does
+    Poll.until(
+        "the process of lm-r3 to die with its runtime",
+        Duration.ofSeconds(5),
+        () -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
+    assertThat(state(instance)).isEqualTo(InstanceStateName.RUNNING);
+
+    var threads = java.util.concurrent.Executors.newScheduledThreadPool(2);
+    try (LocalMachines next =
+        new LocalMachines(
+            aws.ec2(),
+            aws.sqs(),
+            new dev.orchestra.functions.carrier.RunCarrier(
+                new dev.orchestra.functions.carrier.AwsCarrierTransport(aws.sqs(), aws.s3()),
+                threads,
+                dir.resolve("scratch")),
+            dir,
+            runtime.stateDir())) {
+      next.start();
+      assertThat(next.lostReportedTo()).containsExactly(results);
+      Poll.until(
+          "the lost report of lm-r3",
+          Duration.ofSeconds(10),
+          () -> drain() != null && !about("lm-r3", "result").isEmpty());
+      Map<String, Object> lost = about("lm-r3", "result").get(0);
+      assertThat(lost).containsEntry("nonce", "nonce-3").containsEntry("attempt", 1);
+      assertThat(lost.get("exit_code")).isNull();
+      Poll.until(
+          "an agent re-attached to " + instance,
+          Duration.ofSeconds(10),
+          () -> next.agents().containsKey(instance));
+    } finally {
+      threads.shutdownNow();
+    }
   }
 
   static long readPid(Path file) {

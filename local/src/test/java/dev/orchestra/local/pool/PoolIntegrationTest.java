@@ -61,6 +61,7 @@ class PoolIntegrationTest {
   static PoolOperations pools;
   static LocalAwsClients aws;
   static String ami;
+
   /** Every EC2 call that changes an instance's life, as the router saw it. */
   static final List<String> lifeCalls = new CopyOnWriteArrayList<>();
 
@@ -146,7 +147,9 @@ class PoolIntegrationTest {
     List<Instance> out = new ArrayList<>();
     aws.ec2()
         .describeInstancesPaginator(
-            b -> b.filters(Filter.builder().name("tag:" + PoolConfig.OWNERSHIP_TAG).values(pool).build()))
+            b ->
+                b.filters(
+                    Filter.builder().name("tag:" + PoolConfig.OWNERSHIP_TAG).values(pool).build()))
         .reservations()
         .forEach(r -> out.addAll(r.instances()));
     return out;
@@ -205,7 +208,8 @@ class PoolIntegrationTest {
       """;
 
   @Test
-  void budget8AtBandwidth2_onAPool_reusesTaggedInstances_terminatesThemIdle_reapsOrphans_andNeverTouchesUntagged() {
+  void
+      budget8AtBandwidth2_onAPool_reusesTaggedInstances_terminatesThemIdle_reapsOrphans_andNeverTouchesUntagged() {
     String untagged = launchByHand(null);
     String orphan = launchByHand("no-such-pool");
     createPool(
@@ -235,23 +239,31 @@ class PoolIntegrationTest {
       }
     }
     assertThat(mine)
-        .allSatisfy(i -> assertThat(i.tags()).contains(tag(PoolConfig.OWNERSHIP_TAG, "it-main")));
+        .allSatisfy(
+            i -> {
+              assertThat(i.tags()).contains(tag(PoolConfig.OWNERSHIP_TAG, "it-main"));
+              // IMDSv2 with hop limit 1, as launched (moto keeps the metadata options).
+              assertThat(i.metadataOptions().httpTokensAsString()).isEqualTo("required");
+              assertThat(i.metadataOptions().httpPutResponseHopLimit()).isEqualTo(1);
+            });
 
     // Reused: fewer instances than runs, and one instance carried more than one run.
     Map<String, List<String>> carried = runtime.machines().carried();
     Set<String> carriers = new HashSet<>();
     int most = 0;
+    int total = 0;
     for (Instance i : mine) {
       List<String> attempts = carried.getOrDefault(i.instanceId(), List.of());
       if (!attempts.isEmpty()) {
         carriers.add(i.instanceId());
       }
       most = Math.max(most, attempts.size());
+      total += attempts.size();
     }
     assertThat(mine.size()).isLessThan(8);
     assertThat(carriers).isNotEmpty();
     assertThat(most).isGreaterThan(1);
-    assertThat(carried.values().stream().mapToInt(List::size).sum()).isEqualTo(8);
+    assertThat(total).as("run attempts carried by it-main's instances").isEqualTo(8);
 
     // Idle: every instance of the pool terminates after the idle timeout.
     Poll.until(
@@ -305,8 +317,7 @@ class PoolIntegrationTest {
                 assertThat(i.instanceTypeAsString()).isEqualTo("t3.micro");
                 assertThat(i.instanceLifecycleAsString()).isEqualTo("spot");
               });
-      List<PoolScaler.Refusal> refusals =
-          pools.store().find("it-ice").orElseThrow().refusals();
+      List<PoolScaler.Refusal> refusals = pools.store().find("it-ice").orElseThrow().refusals();
       assertThat(refusals).anySatisfy(r -> assertThat(r.instanceType()).isEqualTo("c5.large"));
     } finally {
       runtime.router().faults().clear();

@@ -6,7 +6,13 @@
 # reporter script runs here, on the host, and is the only holder of the nonce (the container never
 # sees it, and with the instance's IMDSv2 hop limit of 1 it cannot reach the instance's
 # credentials). After ORCHESTRA_IDLE_TIMEOUT_SECONDS without work it shuts the instance down (the
-# instance terminates on shutdown). Needs POSIX sh, base64, date, docker and the AWS CLI v2.
+# instance terminates on shutdown). Needs POSIX sh, base64, date, curl, docker and the AWS CLI v2.
+#
+# It also reports its own state on the results queue (an AgentReport, "kind": "agent"): idle or
+# busy with one run attempt, when that changes and then every heartbeat period, so the scaling tick
+# knows which instances are idle and which run an instance carried when it vanished. The instance
+# id comes from the metadata service with an IMDSv2 session token (ORCHESTRA_METADATA_URL overrides
+# its address, for tests).
 #
 # A work item is one line of space-separated fields (PoolWorkItem): "orchestra-work v1", then
 # name=base64(value) for experiment_id, run_id, attempt, nonce, image, command, gpus and one env=
@@ -23,6 +29,8 @@ visibility=${ORCHESTRA_VISIBILITY_SECONDS:-600}
 base=${ORCHESTRA_AGENT_DIR:-/var/lib/orchestra}
 reporter=${ORCHESTRA_REPORTER:-/opt/orchestra/reporter.sh}
 shutdown_command=${ORCHESTRA_SHUTDOWN_COMMAND:-shutdown -h now}
+metadata_url=${ORCHESTRA_METADATA_URL:-http://169.254.169.254}
+pool=${ORCHESTRA_POOL:-}
 # exit code reported when the image could not be started (pull refused, no such image)
 not_started_code=125
 
@@ -50,6 +58,54 @@ decode() {
 
 tab=$(printf '\t')
 
+# Characters a report may carry unquoted in JSON (ids are made of these).
+plain() {
+  case $1 in
+    '' | *[!A-Za-z0-9._-]*) return 1 ;;
+    *) return 0 ;;
+  esac
+}
+
+instance_id=
+# The instance's id, from the metadata service: a session token first (IMDSv2 is required), then
+# the id with that token. Retried at the next report when the service does not answer.
+read_instance_id() {
+  [ -n "$instance_id" ] && return 0
+  if imds_token=$(curl -sf --max-time 2 -X PUT \
+    -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "$metadata_url/latest/api/token") \
+    && id=$(curl -sf --max-time 2 -H "X-aws-ec2-metadata-token: $imds_token" \
+      "$metadata_url/latest/meta-data/instance-id") \
+    && plain "$id"; then
+    instance_id=$id
+    return 0
+  fi
+  log "could not read the instance id from the metadata service; reporting later"
+  return 1
+}
+
+# Sends this agent's state on the results queue: report idle SINCE, or report busy SINCE (with the
+# run's fields). "at" strictly increases across the agent's reports (the pool keeps the latest).
+report() {
+  read_instance_id || return 0
+  plain "$pool" || return 0
+  at=$(date +%s)
+  previous=$(cat "$base/last-report-at" 2>/dev/null) || previous=0
+  is_number "$previous" || previous=0
+  if [ "$at" -le "$previous" ]; then
+    at=$((previous + 1))
+  fi
+  echo "$at" >"$base/last-report-at"
+  if [ "$1" = busy ]; then
+    body=$(printf '{"v":1,"kind":"agent","pool":"%s","instance_id":"%s","state":"busy","experiment_id":"%s","run_id":"%s","attempt":%s,"since":%s,"at":%s}' \
+      "$pool" "$instance_id" "$experiment" "$run" "$attempt" "$2" "$at")
+  else
+    body=$(printf '{"v":1,"kind":"agent","pool":"%s","instance_id":"%s","state":"idle","since":%s,"at":%s}' \
+      "$pool" "$instance_id" "$2" "$at")
+  fi
+  aws sqs send-message --queue-url "$results_queue" --message-body "$body" >/dev/null \
+    || log "could not send the agent report ($1)"
+}
+
 # Takes one work item: sets the run's fields, writes the training environment to $env_file.
 # Returns 1 (and the item is left for another agent) when the item is not one.
 parse_item() {
@@ -74,7 +130,7 @@ parse_item() {
     esac
   done
   [ -n "$experiment" ] && [ -n "$run" ] && [ -n "$nonce" ] && [ -n "$image" ] \
-    && is_number "$attempt" && is_number "$gpus"
+    && plain "$experiment" && plain "$run" && is_number "$attempt" && is_number "$gpus"
 }
 
 # Logs in to the image's ECR registry (a private image of this account), if it is one.
@@ -127,7 +183,13 @@ mkdir -p "$base/runs"
 env_file=$base/training.env
 idle_since=$(date +%s)
 log "polling $work_queue; idle timeout ${idle_timeout}s"
+report idle "$idle_since"
+reported=$(date +%s)
 while :; do
+  if [ $(($(date +%s) - reported)) -ge "$heartbeat_every" ]; then
+    report idle "$idle_since"
+    reported=$(date +%s)
+  fi
   if [ $(($(date +%s) - idle_since)) -ge "$idle_timeout" ]; then
     log "no work for ${idle_timeout}s: shutting the instance down"
     $shutdown_command
@@ -153,6 +215,14 @@ while :; do
   aws sqs delete-message --queue-url "$work_queue" --receipt-handle "$receipt" \
     || log "could not delete the work item of $run; it may run twice (the nonce keeps one result)"
   log "running $run attempt $attempt ($image)"
+  busy_since=$(date +%s)
+  report busy "$busy_since"
+  (while sleep "$heartbeat_every"; do report busy "$busy_since"; done) &
+  busy_reports=$!
   run_item
+  kill "$busy_reports" 2>/dev/null
+  wait "$busy_reports" 2>/dev/null
   idle_since=$(date +%s)
+  report idle "$idle_since"
+  reported=$(date +%s)
 done

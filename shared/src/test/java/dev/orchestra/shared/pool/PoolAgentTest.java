@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
 import dev.orchestra.shared.config.PoolConfig;
 import dev.orchestra.shared.run.InvalidWorkloadException;
 import dev.orchestra.shared.run.ResultMessage;
 import dev.orchestra.shared.run.Workload;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -22,6 +24,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,9 +48,58 @@ class PoolAgentTest {
           2,
           1);
 
+  static final String INSTANCE_ID = "i-0123456789abcdef0";
+
   @TempDir Path tmp;
   Path bin;
   Path root;
+  HttpServer imds;
+  final List<String> imdsCalls = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /**
+   * A fake instance metadata service that answers as IMDSv2 does when tokens are required: PUT
+   * /latest/api/token (with a TTL header) gives a token, and metadata is served only to requests
+   * carrying it (401 otherwise).
+   */
+  @BeforeEach
+  void metadataService() throws IOException {
+    imds = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    imds.createContext(
+        "/",
+        x -> {
+          try (x) {
+            String token = x.getRequestHeaders().getFirst("X-aws-ec2-metadata-token");
+            String ttl = x.getRequestHeaders().getFirst("X-aws-ec2-metadata-token-ttl-seconds");
+            imdsCalls.add(x.getRequestMethod() + " " + x.getRequestURI().getPath());
+            byte[] body;
+            int status;
+            if (x.getRequestMethod().equals("PUT")
+                && x.getRequestURI().getPath().equals("/latest/api/token")
+                && ttl != null) {
+              status = 200;
+              body = "imds-token-1".getBytes(UTF_8);
+            } else if (x.getRequestMethod().equals("GET")
+                && x.getRequestURI().getPath().equals("/latest/meta-data/instance-id")
+                && "imds-token-1".equals(token)) {
+              status = 200;
+              body = INSTANCE_ID.getBytes(UTF_8);
+            } else {
+              status = 401;
+              body = new byte[0];
+            }
+            x.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+            if (body.length > 0) {
+              x.getResponseBody().write(body);
+            }
+          }
+        });
+    imds.start();
+  }
+
+  @AfterEach
+  void stopMetadataService() {
+    imds.stop(0);
+  }
 
   static PoolConfig pool(List<String> setup) {
     return new PoolConfig(
@@ -147,6 +199,7 @@ class PoolAgentTest {
     env.put("FAKE_DOCKER_LOG", tmp.resolve("docker.log").toString());
     env.put("FAKE_WORK", tmp.resolve("work").toString());
     env.put("FAKE_ENV_COPY", tmp.resolve("training.env").toString());
+    env.put("ORCHESTRA_METADATA_URL", "http://127.0.0.1:" + imds.getAddress().getPort());
     env.putAll(extraEnv);
     pb.redirectErrorStream(true).redirectOutput(tmp.resolve("user-data.out").toFile());
     return pb.start();
@@ -183,13 +236,35 @@ class PoolAgentTest {
     return calls;
   }
 
-  List<ResultMessage> sent() throws IOException {
-    List<ResultMessage> out = new ArrayList<>();
+  List<String> sentBodies() throws IOException {
+    List<String> out = new ArrayList<>();
     for (List<String> call : calls(tmp.resolve("aws.log"))) {
       if (call.get(1).equals("send-message")) {
         assertThat(call.get(call.indexOf("--queue-url") + 1))
             .isEqualTo("http://localhost/q/results");
-        out.add(JSON.readValue(call.get(call.indexOf("--message-body") + 1), ResultMessage.class));
+        out.add(call.get(call.indexOf("--message-body") + 1));
+      }
+    }
+    return out;
+  }
+
+  /** The carrier's messages (the reporter's). */
+  List<ResultMessage> sent() throws IOException {
+    List<ResultMessage> out = new ArrayList<>();
+    for (String body : sentBodies()) {
+      if (!JSON.readTree(body).path("kind").asText().equals(AgentReport.KIND)) {
+        out.add(JSON.readValue(body, ResultMessage.class));
+      }
+    }
+    return out;
+  }
+
+  /** The agent's own reports, in the order sent. */
+  List<AgentReport> agentReports() throws IOException {
+    List<AgentReport> out = new ArrayList<>();
+    for (String body : sentBodies()) {
+      if (JSON.readTree(body).path("kind").asText().equals(AgentReport.KIND)) {
+        out.add(JSON.readValue(body, AgentReport.class));
       }
     }
     return out;
@@ -244,9 +319,16 @@ class PoolAgentTest {
             "123456789012.dkr.ecr.us-east-1.amazonaws.com");
 
     List<List<String>> aws = calls(tmp.resolve("aws.log"));
-    assertThat(aws.get(0))
-        .startsWith(
-            "sqs", "receive-message", "--queue-url", "http://localhost/q/orchestra-pool-gpu");
+    assertThat(aws.stream().filter(c -> c.get(1).equals("receive-message")).findFirst())
+        .get()
+        .satisfies(
+            c ->
+                assertThat(c)
+                    .startsWith(
+                        "sqs",
+                        "receive-message",
+                        "--queue-url",
+                        "http://localhost/q/orchestra-pool-gpu"));
     assertThat(aws)
         .anySatisfy(
             c ->
@@ -278,6 +360,77 @@ class PoolAgentTest {
     assertThat(aws.stream().filter(c -> c.get(1).equals("receive-message")).count())
         .isGreaterThan(1);
     assertThat(agentLog()).contains("no work for 2s: shutting the instance down");
+  }
+
+  @Test
+  void agent_reportsIdleBusyIdle_withItsImdsV2InstanceId_andEveryHeartbeatWhileIdle()
+      throws Exception {
+    Process p = boot(pool(List.of()), workload(1), Map.of());
+    assertThat(p.waitFor(DEADLINE.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    awaitShutdown();
+    // A session token first, then the id with it (the fake refuses metadata without a token).
+    assertThat(imdsCalls).startsWith("PUT /latest/api/token", "GET /latest/meta-data/instance-id");
+    List<AgentReport> reports = agentReports();
+    assertThat(reports).allSatisfy(r -> assertThat(r.instanceId()).isEqualTo(INSTANCE_ID));
+    assertThat(reports).allSatisfy(r -> assertThat(r.pool()).isEqualTo("gpu"));
+    assertThat(reports).allSatisfy(r -> assertThat(r.version()).isEqualTo(AgentReport.VERSION));
+    // Later reports win in the store, so "at" must strictly increase.
+    for (int i = 1; i < reports.size(); i++) {
+      assertThat(reports.get(i).at()).isGreaterThan(reports.get(i - 1).at());
+    }
+    int firstBusy = -1;
+    for (int i = 0; i < reports.size(); i++) {
+      if (reports.get(i).busy()) {
+        firstBusy = firstBusy < 0 ? i : firstBusy;
+      }
+    }
+    assertThat(firstBusy).as("reports: %s", reports).isPositive();
+    assertThat(reports.get(0).state()).isEqualTo(AgentReport.IDLE);
+    AgentReport busy = reports.get(firstBusy);
+    assertThat(busy.experimentId()).isEqualTo("mnist-0123abcd");
+    assertThat(busy.runId()).isEqualTo("mnist-0123abcd-r00007");
+    assertThat(busy.attempt()).isEqualTo(2);
+    // Busy before the run's first message, idle again after its result.
+    List<String> bodies = sentBodies();
+    int busyAt = -1;
+    int resultAt = -1;
+    int idleAfter = -1;
+    for (int i = 0; i < bodies.size(); i++) {
+      var tree = JSON.readTree(bodies.get(i));
+      String kind = tree.path("kind").asText();
+      if (busyAt < 0 && kind.equals("agent") && tree.path("state").asText().equals("busy")) {
+        busyAt = i;
+      } else if (kind.equals("result")) {
+        resultAt = i;
+      } else if (resultAt >= 0
+          && idleAfter < 0
+          && kind.equals("agent")
+          && tree.path("state").asText().equals("idle")) {
+        idleAfter = i;
+      }
+    }
+    assertThat(busyAt).as("bodies: %s", bodies).isNotNegative().isLessThan(resultAt);
+    assertThat(idleAfter).as("bodies: %s", bodies).isGreaterThan(resultAt);
+    AgentReport lastIdle = reports.get(reports.size() - 1);
+    assertThat(lastIdle.busy()).isFalse();
+    assertThat(lastIdle.since()).isGreaterThanOrEqualTo(busy.since());
+    // The 2 s idle timeout after the run spans two 1 s heartbeat periods: a repeated idle report.
+    assertThat(reports.subList(firstBusy, reports.size()).stream().filter(r -> !r.busy()).count())
+        .isGreaterThanOrEqualTo(2);
+    // The reports carry no nonce.
+    assertThat(bodies.stream().filter(b -> b.contains("\"kind\":\"agent\"")))
+        .noneMatch(b -> b.contains("n0nce-secret"));
+  }
+
+  @Test
+  void agent_withoutAMetadataService_runsTheWorkAndSendsNoReports() throws Exception {
+    Process p =
+        boot(pool(List.of()), workload(0), Map.of("ORCHESTRA_METADATA_URL", "http://127.0.0.1:9"));
+    assertThat(p.waitFor(DEADLINE.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    awaitShutdown();
+    assertThat(agentReports()).isEmpty();
+    assertThat(sent().get(sent().size() - 1).exitCode()).isZero();
+    assertThat(agentLog()).contains("could not read the instance id");
   }
 
   @Test
