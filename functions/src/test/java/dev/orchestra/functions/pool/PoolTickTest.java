@@ -407,6 +407,25 @@ class PoolTickTest {
   }
 
   @Test
+  void tick_terminatesAnInstanceStuckOnARunNoExperimentRuns_afterTheBootTimeout() {
+    PoolRecord p = create("stray", "m5.large", false, 2, 10);
+    queueRuns(p, 1);
+    String id = service().tick("stray").launched().get(0);
+    drain(p);
+    long now = clock.instant().getEpochSecond();
+    ops.store()
+        .recordAgent(AgentReport.busy("stray", id, "exp-none1", "exp-none1-r00001", 1, now, now));
+    assertThat(service().tick("stray").terminated()).isEmpty();
+    clock.advance(Duration.ofMinutes(11));
+    PoolTickService.Summary s = service().tick("stray");
+    assertThat(s.terminated()).containsExactly(id);
+    assertThat(s.reasons()).anyMatch(r -> r.contains(id) && r.contains("stray"));
+    assertThat(ops.store().snapshot("stray").terminated()).containsEntry(id, "stray");
+    // Terminated by Orchestra: not an interruption of that run.
+    assertThat(service().tick("stray").failedAttempts()).isEmpty();
+  }
+
+  @Test
   void release_terminatesTheInstanceBusyWithTheAttempt_andTheTickDoesNotCallItAnInterruption() {
     PoolRecord p = create("rel", "m5.large", false, 2, 10);
     queueRuns(p, 1);
