@@ -235,4 +235,51 @@ class PoolCommandTest {
     assertThat(destroyed.out()).startsWith("api-pool: DESTROYED");
     assertThat(run("pool", "list", "--endpoint", api).out()).doesNotContain("api-pool");
   }
+
+  /**
+   * {@code --pool} reaches Dispatch as the target {@code pool/NAME}, locally and through the API: a
+   * pool that does not exist fails each run with Dispatch's reason, which names the pool and the
+   * fix.
+   */
+  @Test
+  void optimize_pool_isTheRunsTarget_locallyAndThroughTheApi() throws Exception {
+    Path dir = Files.createDirectories(home.resolve("no-pool-experiment"));
+    Files.writeString(
+        dir.resolve("experiment.yml"),
+        """
+        name: no-pool
+        type: random
+        metrics: [{name: value, objective: minimize}]
+        parameters: [{name: x, type: double, bounds: {min: 0, max: 1}}]
+        budget: 1
+        max_failed_runs: 1
+        run:
+          run: echo never
+        """);
+    Result local =
+        run("optimize", "-e", dir.resolve("experiment.yml").toString(), "--pool", "nope", "--json");
+    assertThat(local.code()).as(local.err()).isEqualTo(1);
+    JsonNode doc = new ObjectMapper().readTree(local.out());
+    assertThat(doc.get("status").asText()).isEqualTo("failed");
+    assertThat(doc.get("runs").get(0).get("reason").asText())
+        .contains("no pool named nope")
+        .contains("orchestra pool create");
+
+    Result up = run("local", "up", "--json");
+    String api = new ObjectMapper().readTree(up.out()).get("api_endpoint").asText();
+    Result remote =
+        run(
+            "optimize",
+            "-e",
+            dir.resolve("experiment.yml").toString(),
+            "--pool",
+            "nope",
+            "--endpoint",
+            api,
+            "--json");
+    assertThat(remote.code()).as(remote.err()).isEqualTo(1);
+    assertThat(remote.err()).contains("runs go to pool/nope");
+    JsonNode remoteDoc = new ObjectMapper().readTree(remote.out());
+    assertThat(remoteDoc.get("runs").get(0).get("reason").asText()).contains("no pool named nope");
+  }
 }
