@@ -91,7 +91,10 @@ public final class FunctionSpecs {
      * reports, terminated marks).
      */
     POOL_TABLE,
-    /** dynamodb:DeleteItem on the pools table (the tick forgets gone agents and old marks). */
+    /**
+     * dynamodb:DeleteItem on the pools table (the tick forgets gone agents and old marks; Dispatch
+     * drops its claim when the send failed).
+     */
     POOL_TABLE_DELETE,
     /** dynamodb:Scan on the pools table (pool list). */
     POOL_TABLE_SCAN,
@@ -189,6 +192,8 @@ public final class FunctionSpecs {
                     Access.TASK_EXPERIMENT,
                     Access.EKS_DESCRIBE,
                     Access.POOL_TABLE,
+                    // a dispatch claim is dropped when the send fails (PoolWorkDispatcher)
+                    Access.POOL_TABLE_DELETE,
                     Access.POOL_QUEUE_SEND,
                     Access.POOL_INSTANCES_READ,
                     Access.POOL_TERMINATE)),
