@@ -562,6 +562,8 @@ class ApiControllerTest {
             "/clusters/{name}/test:",
             "/clusters/{name}/share:",
             "/clusters/{name}/unshare:",
+            "/pools:",
+            "/pools/{name}:",
             "/openapi.yml:",
             "/version:")) {
       assertThat(r.body()).as(route).contains("\n  " + route + "\n");
