@@ -166,6 +166,7 @@ public final class PoolCommand implements Runnable {
 
     @Option(
         names = {"-f", "--file"},
+        paramLabel = "FILE",
         description = "pool.yml (the same as FILE)")
     Path option;
 
@@ -211,9 +212,10 @@ public final class PoolCommand implements Runnable {
       name = "create",
       mixinStandardHelpOptions = true,
       description = {
-        "Create a pool from pool.yml: its work queue, its agents' instance role and",
-        "profile under /orchestra/ and its scaling schedule. No instance starts until",
-        "a run waits. The same file again is harmless; a changed file needs update."
+        "Create a pool from pool.yml.",
+        "Makes its work queue, its agents' instance role and profile under /orchestra/",
+        "and its scaling schedule; no instance starts until a run waits. The same",
+        "file again is harmless; a changed file needs update."
       },
       footerHeading = "%nExamples:%n",
       footer = {
@@ -244,7 +246,7 @@ public final class PoolCommand implements Runnable {
       name = "update",
       mixinStandardHelpOptions = true,
       description = {
-        "Replace a pool's configuration with a changed pool.yml (the same pool_name).",
+        "Apply a changed pool.yml (the same pool_name).",
         "Running instances keep running; instances launched from now on follow it."
       },
       footerHeading = "%nExamples:%n",
@@ -276,9 +278,10 @@ public final class PoolCommand implements Runnable {
       name = "destroy",
       mixinStandardHelpOptions = true,
       description = {
-        "Destroy a pool: its scaling tick terminates its instances (busy ones too),",
-        "cancels its spot requests, then deletes its work queue, role, instance profile",
-        "and schedule. Returns at once unless --wait."
+        "Destroy a pool and everything it made.",
+        "Its scaling tick terminates its instances (busy ones too), cancels its spot",
+        "requests, then deletes its work queue, role, instance profile and schedule.",
+        "Returns at once unless --wait."
       },
       footerHeading = "%nExamples:%n",
       footer = {"  orchestra pool destroy gpu-spot", "  orchestra pool destroy gpu-spot --wait"})
@@ -373,8 +376,9 @@ public final class PoolCommand implements Runnable {
       name = "status",
       mixinStandardHelpOptions = true,
       description = {
-        "Show a pool: its status, its live instances (found by the orchestra:pool tag),",
-        "the runs waiting on its work queue and the reasons of the last scaling decision."
+        "Show a pool's status and instances.",
+        "Its live instances (found by the orchestra:pool tag), the runs waiting on its",
+        "work queue and the reasons of the last scaling decision."
       },
       footerHeading = "%nExamples:%n",
       footer = {"  orchestra pool status gpu-spot", "  orchestra pool status gpu-spot --json"})
