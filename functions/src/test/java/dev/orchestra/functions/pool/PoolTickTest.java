@@ -224,6 +224,21 @@ class PoolTickTest {
         .instanceId();
   }
 
+  static String spotRequestFor(String pool) {
+    return aws.ec2()
+        .requestSpotInstances(
+            b ->
+                b.instanceCount(1)
+                    .launchSpecification(l -> l.imageId(ami).instanceType("m5.large"))
+                    .tagSpecifications(
+                        t ->
+                            t.resourceType("spot-instances-request")
+                                .tags(Tag.builder().key("orchestra:pool").value(pool).build())))
+        .spotInstanceRequests()
+        .get(0)
+        .spotInstanceRequestId();
+  }
+
   @Test
   void tick_launchesForPendingRuns_withTagsImdsV2ProfileAndUserData() throws Exception {
     PoolRecord p = create("launch", "m5.large, c5.large", true, 3, 10);
@@ -307,8 +322,10 @@ class PoolTickTest {
     String ghost = taggedFor("ghost");
     String late = taggedFor("gone");
     String bystander = untagged();
+    String ghostRequest = spotRequestFor("ghost");
     PoolTickService.Summary s = service().tick("anything");
     assertThat(s.terminated()).contains(ghost, late).doesNotContain(bystander);
+    assertThat(s.cancelledSpotRequests()).contains(ghostRequest);
     assertThat(s.reasons()).anyMatch(r -> r.contains("ghost") && r.contains("orphans"));
     assertThat(describe(ghost).state().nameAsString()).isIn("shutting-down", "terminated");
     assertThat(describe(bystander).state().nameAsString()).isIn("pending", "running");
@@ -455,20 +472,7 @@ class PoolTickTest {
     queueRuns(p, 1);
     String id = service().tick("bye").launched().get(0);
     // A spot request carrying the pool's tag (moto fulfils it at once, with an untagged instance).
-    String request =
-        aws.ec2()
-            .requestSpotInstances(
-                b ->
-                    b.instanceCount(1)
-                        .launchSpecification(l -> l.imageId(ami).instanceType("m5.large"))
-                        .tagSpecifications(
-                            t ->
-                                t.resourceType("spot-instances-request")
-                                    .tags(
-                                        Tag.builder().key("orchestra:pool").value("bye").build())))
-            .spotInstanceRequests()
-            .get(0)
-            .spotInstanceRequestId();
+    String request = spotRequestFor("bye");
     ops.destroy("bye");
     PoolTickService.Summary first = service().tick("bye");
     assertThat(first.terminated()).containsExactly(id);
