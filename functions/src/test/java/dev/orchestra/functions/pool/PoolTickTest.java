@@ -240,6 +240,25 @@ class PoolTickTest {
   }
 
   @Test
+  void handler_asTheCatalogsPoolTickFunction_answersWithTheSummary() throws Exception {
+    var handler =
+        dev.orchestra.functions.FunctionCatalog.find(
+                "arn:aws:lambda:us-east-1:123456789012:function:orchestra-pool-tick")
+            .orElseThrow()
+            .factory()
+            .apply(config);
+    var out = new java.io.ByteArrayOutputStream();
+    handler.handleRequest(
+        new ByteArrayInputStream("{\"pool\":\"nobody-here\"}".getBytes(StandardCharsets.UTF_8)),
+        out,
+        null);
+    var summary = dev.orchestra.functions.Json.MAPPER.readTree(out.toByteArray());
+    assertThat(summary.path("pool").asText()).isEqualTo("nobody-here");
+    assertThat(summary.path("status").asText()).isEqualTo("UNKNOWN");
+    assertThat(summary.path("reasons").get(0).asText()).contains("no pool named nobody-here");
+  }
+
+  @Test
   void tick_launchesForPendingRuns_withTagsImdsV2ProfileAndUserData() throws Exception {
     PoolRecord p = create("launch", "m5.large, c5.large", true, 3, 10);
     queueRuns(p, 2);
