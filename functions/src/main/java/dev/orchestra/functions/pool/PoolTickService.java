@@ -639,16 +639,36 @@ public final class PoolTickService {
   // ---- orphans and destroy --------------------------------------------------------------------
 
   /**
-   * Terminates instances (and cancels spot requests) carrying the ownership tag of a pool that has
-   * no record or is DESTROYED.
+   * Terminates instances and cancels spot requests carrying the ownership tag of a pool that has no
+   * record or is DESTROYED.
    */
   private void reapOrphans(Tick t) {
     List<Instance> tagged = instances.tagged();
-    if (tagged.isEmpty()) {
+    List<SpotInstanceRequest> requests = instances.taggedSpotRequests();
+    if (tagged.isEmpty() && requests.isEmpty()) {
       return;
     }
     Map<String, String> status = new HashMap<>();
     store.list().forEach(p -> status.put(p.name(), p.status()));
+    List<String> orphanRequests = new ArrayList<>();
+    for (SpotInstanceRequest r : requests) {
+      String owner = PoolInstances.poolOf(r);
+      String s = status.get(owner);
+      boolean live = "open".equals(r.stateAsString()) || "active".equals(r.stateAsString());
+      if (live && (s == null || PoolRecord.DESTROYED.equals(s))) {
+        orphanRequests.add(r.spotInstanceRequestId());
+      }
+    }
+    if (!orphanRequests.isEmpty()) {
+      instances.cancelSpotRequests(orphanRequests);
+      t.cancelled.addAll(orphanRequests);
+      t.reasons.add(
+          "spot requests "
+              + orphanRequests
+              + " carry "
+              + PoolConfig.OWNERSHIP_TAG
+              + " of no pool: cancelled (orphans)");
+    }
     Map<String, List<String>> orphans = new LinkedHashMap<>();
     for (Instance i : tagged) {
       String owner = PoolInstances.poolOf(i);
