@@ -59,6 +59,20 @@ public final class PoolInstances {
     return out;
   }
 
+  /** Every open or active spot request carrying the ownership tag, of any pool. */
+  public List<SpotInstanceRequest> taggedSpotRequests() {
+    List<SpotInstanceRequest> out = new ArrayList<>();
+    ec2.get()
+        .describeSpotInstanceRequestsPaginator(
+            b ->
+                b.filters(
+                    Filter.builder().name("tag-key").values(PoolConfig.OWNERSHIP_TAG).build(),
+                    Filter.builder().name("state").values("open", "active").build()))
+        .spotInstanceRequests()
+        .forEach(out::add);
+    return out;
+  }
+
   /** Terminates the given ids (each one a Describe by the tag returned). */
   public void terminate(Collection<String> ids) {
     if (!ids.isEmpty()) {
@@ -75,6 +89,15 @@ public final class PoolInstances {
   /** The instance's value of the ownership tag, or null. */
   public static String poolOf(Instance i) {
     return i.tags().stream()
+        .filter(t -> PoolConfig.OWNERSHIP_TAG.equals(t.key()))
+        .map(software.amazon.awssdk.services.ec2.model.Tag::value)
+        .findFirst()
+        .orElse(null);
+  }
+
+  /** The spot request's value of the ownership tag, or null. */
+  public static String poolOf(SpotInstanceRequest r) {
+    return r.tags().stream()
         .filter(t -> PoolConfig.OWNERSHIP_TAG.equals(t.key()))
         .map(software.amazon.awssdk.services.ec2.model.Tag::value)
         .findFirst()

@@ -168,7 +168,13 @@ public class PoolOperations {
         } else {
           creating = existing; // CREATING (a create that stopped half-way) or FAILED: finish it
         }
-        PoolResources.Made made = resources().ensure(pool);
+        PoolResources.Made made;
+        try {
+          made = resources().ensure(pool);
+        } catch (RuntimeException e) {
+          failed(creating, e);
+          throw e;
+        }
         PoolRecord ready =
             store.write(
                 new PoolRecord(
@@ -190,6 +196,31 @@ public class PoolOperations {
           throw raced;
         }
       }
+    }
+  }
+
+  /** Notes on the record why making the resources failed (a repeated create finishes the job). */
+  private void failed(PoolRecord creating, RuntimeException e) {
+    try {
+      store.write(
+          new PoolRecord(
+              creating.name(),
+              creating.config(),
+              creating.configYaml(),
+              PoolRecord.FAILED,
+              null,
+              null,
+              "making the pool's resources failed ("
+                  + e.getClass().getSimpleName()
+                  + ": "
+                  + e.getMessage()
+                  + "); fix that and repeat `orchestra pool create` with the same pool.yml",
+              0,
+              creating.createdAt(),
+              null),
+          creating.version());
+    } catch (RuntimeException notNoted) {
+      LOG.warn("pool {}: could not record the failure: {}", creating.name(), notNoted.toString());
     }
   }
 

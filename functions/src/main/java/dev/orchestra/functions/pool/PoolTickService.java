@@ -231,10 +231,16 @@ public final class PoolTickService {
         t.refusals.add(r);
       }
     }
+    List<String> strays = strays(t, snap, all);
+    if (!strays.isEmpty()) {
+      terminate(t, strays, "stray");
+    }
     List<PoolScaler.Instance> observed = new ArrayList<>();
     for (Instance i : all) {
       PoolScaler.State state = state(i);
-      if (state == PoolScaler.State.TERMINATED || snap.terminated().containsKey(i.instanceId())) {
+      if (state == PoolScaler.State.TERMINATED
+          || snap.terminated().containsKey(i.instanceId())
+          || strays.contains(i.instanceId())) {
         continue;
       }
       AgentReport a = snap.agents().get(i.instanceId());
@@ -283,6 +289,47 @@ public final class PoolTickService {
     if (d.launch() != null) {
       launch(t, record, d.launch(), cooldown);
     }
+  }
+
+  /**
+   * Instances whose agent has said for longer than the boot timeout that it is busy with a run
+   * attempt no experiment runs any more (the run finished, moved to another attempt, or is unknown)
+   * and that has had no sign of life for as long: stuck, and known to no experiment. The scaler
+   * never touches busy instances, so without this they would run (and cost) forever.
+   */
+  private List<String> strays(Tick t, PoolStore.Snapshot snap, List<Instance> all) {
+    Duration grace = scaled(BOOT_TIMEOUT);
+    List<String> out = new ArrayList<>();
+    for (Instance i : all) {
+      PoolScaler.State state = state(i);
+      AgentReport a = snap.agents().get(i.instanceId());
+      if ((state != PoolScaler.State.RUNNING && state != PoolScaler.State.PENDING)
+          || snap.terminated().containsKey(i.instanceId())
+          || a == null
+          || !a.busy()
+          || t.now.isBefore(Instant.ofEpochSecond(a.since()).plus(grace))) {
+        continue;
+      }
+      RunRecord run = runs.get().run(a.experimentId(), a.runId()).orElse(null);
+      boolean running = run != null && !run.status().isFinal() && run.attempt() == a.attempt();
+      boolean quiet =
+          run == null
+              || run.lastSignAt() == null
+              || !t.now.isBefore(Instant.ofEpochMilli(run.lastSignAt()).plus(grace));
+      if (!running && quiet) {
+        out.add(i.instanceId());
+        t.reasons.add(
+            i.instanceId()
+                + " has been busy since "
+                + Instant.ofEpochSecond(a.since())
+                + " with "
+                + a.runId()
+                + " attempt "
+                + a.attempt()
+                + ", which no experiment runs: terminated (stray)");
+      }
+    }
+    return out;
   }
 
   private static PoolScaler.State state(Instance i) {
@@ -592,16 +639,36 @@ public final class PoolTickService {
   // ---- orphans and destroy --------------------------------------------------------------------
 
   /**
-   * Terminates instances (and cancels spot requests) carrying the ownership tag of a pool that has
-   * no record or is DESTROYED.
+   * Terminates instances and cancels spot requests carrying the ownership tag of a pool that has no
+   * record or is DESTROYED.
    */
   private void reapOrphans(Tick t) {
     List<Instance> tagged = instances.tagged();
-    if (tagged.isEmpty()) {
+    List<SpotInstanceRequest> requests = instances.taggedSpotRequests();
+    if (tagged.isEmpty() && requests.isEmpty()) {
       return;
     }
     Map<String, String> status = new HashMap<>();
     store.list().forEach(p -> status.put(p.name(), p.status()));
+    List<String> orphanRequests = new ArrayList<>();
+    for (SpotInstanceRequest r : requests) {
+      String owner = PoolInstances.poolOf(r);
+      String s = status.get(owner);
+      boolean live = "open".equals(r.stateAsString()) || "active".equals(r.stateAsString());
+      if (live && (s == null || PoolRecord.DESTROYED.equals(s))) {
+        orphanRequests.add(r.spotInstanceRequestId());
+      }
+    }
+    if (!orphanRequests.isEmpty()) {
+      instances.cancelSpotRequests(orphanRequests);
+      t.cancelled.addAll(orphanRequests);
+      t.reasons.add(
+          "spot requests "
+              + orphanRequests
+              + " carry "
+              + PoolConfig.OWNERSHIP_TAG
+              + " of no pool: cancelled (orphans)");
+    }
     Map<String, List<String>> orphans = new LinkedHashMap<>();
     for (Instance i : tagged) {
       String owner = PoolInstances.poolOf(i);

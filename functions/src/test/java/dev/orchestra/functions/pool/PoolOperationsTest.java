@@ -178,6 +178,21 @@ class PoolOperationsTest {
   }
 
   @Test
+  void create_whoseResourcesFail_isFailedWithWhy_andARepeatFinishesIt() {
+    Map<String, String> bad = new java.util.HashMap<>(config.asMap());
+    bad.put(EnvVars.RESULTS_QUEUE_URL, "https://sqs.us-east-1.amazonaws.com");
+    PoolOperations broken = new PoolOperations(new OrchestraConfig(bad), aws);
+    assertThatThrownBy(() -> broken.create(pool("kappa", 2)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("results queue URL");
+    PoolRecord failed = ops.record("kappa");
+    assertThat(failed.status()).isEqualTo(PoolRecord.FAILED);
+    assertThat(failed.message()).contains("results queue URL").contains("orchestra pool create");
+    assertThat(ops.create(pool("kappa", 2)).status()).isEqualTo(PoolRecord.READY);
+    assertThat(ops.record("kappa").message()).isNull();
+  }
+
+  @Test
   void update_replacesTheConfiguration_andNeedsTheFilesName() {
     ops.create(pool("delta", 2));
     PoolRecord updated = ops.update("delta", pool("delta", 6));

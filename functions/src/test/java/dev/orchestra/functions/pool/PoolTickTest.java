@@ -224,6 +224,40 @@ class PoolTickTest {
         .instanceId();
   }
 
+  static String spotRequestFor(String pool) {
+    return aws.ec2()
+        .requestSpotInstances(
+            b ->
+                b.instanceCount(1)
+                    .launchSpecification(l -> l.imageId(ami).instanceType("m5.large"))
+                    .tagSpecifications(
+                        t ->
+                            t.resourceType("spot-instances-request")
+                                .tags(Tag.builder().key("orchestra:pool").value(pool).build())))
+        .spotInstanceRequests()
+        .get(0)
+        .spotInstanceRequestId();
+  }
+
+  @Test
+  void handler_asTheCatalogsPoolTickFunction_answersWithTheSummary() throws Exception {
+    var handler =
+        dev.orchestra.functions.FunctionCatalog.find(
+                "arn:aws:lambda:us-east-1:123456789012:function:orchestra-pool-tick")
+            .orElseThrow()
+            .factory()
+            .apply(config);
+    var out = new java.io.ByteArrayOutputStream();
+    handler.handleRequest(
+        new ByteArrayInputStream("{\"pool\":\"nobody-here\"}".getBytes(StandardCharsets.UTF_8)),
+        out,
+        null);
+    var summary = dev.orchestra.functions.Json.MAPPER.readTree(out.toByteArray());
+    assertThat(summary.path("pool").asText()).isEqualTo("nobody-here");
+    assertThat(summary.path("status").asText()).isEqualTo("UNKNOWN");
+    assertThat(summary.path("reasons").get(0).asText()).contains("no pool named nobody-here");
+  }
+
   @Test
   void tick_launchesForPendingRuns_withTagsImdsV2ProfileAndUserData() throws Exception {
     PoolRecord p = create("launch", "m5.large, c5.large", true, 3, 10);
@@ -307,8 +341,10 @@ class PoolTickTest {
     String ghost = taggedFor("ghost");
     String late = taggedFor("gone");
     String bystander = untagged();
+    String ghostRequest = spotRequestFor("ghost");
     PoolTickService.Summary s = service().tick("anything");
     assertThat(s.terminated()).contains(ghost, late).doesNotContain(bystander);
+    assertThat(s.cancelledSpotRequests()).contains(ghostRequest);
     assertThat(s.reasons()).anyMatch(r -> r.contains("ghost") && r.contains("orphans"));
     assertThat(describe(ghost).state().nameAsString()).isIn("shutting-down", "terminated");
     assertThat(describe(bystander).state().nameAsString()).isIn("pending", "running");
@@ -407,6 +443,25 @@ class PoolTickTest {
   }
 
   @Test
+  void tick_terminatesAnInstanceStuckOnARunNoExperimentRuns_afterTheBootTimeout() {
+    PoolRecord p = create("stray", "m5.large", false, 2, 10);
+    queueRuns(p, 1);
+    String id = service().tick("stray").launched().get(0);
+    drain(p);
+    long now = clock.instant().getEpochSecond();
+    ops.store()
+        .recordAgent(AgentReport.busy("stray", id, "exp-none1", "exp-none1-r00001", 1, now, now));
+    assertThat(service().tick("stray").terminated()).isEmpty();
+    clock.advance(Duration.ofMinutes(11));
+    PoolTickService.Summary s = service().tick("stray");
+    assertThat(s.terminated()).containsExactly(id);
+    assertThat(s.reasons()).anyMatch(r -> r.contains(id) && r.contains("stray"));
+    assertThat(ops.store().snapshot("stray").terminated()).containsEntry(id, "stray");
+    // Terminated by Orchestra: not an interruption of that run.
+    assertThat(service().tick("stray").failedAttempts()).isEmpty();
+  }
+
+  @Test
   void release_terminatesTheInstanceBusyWithTheAttempt_andTheTickDoesNotCallItAnInterruption() {
     PoolRecord p = create("rel", "m5.large", false, 2, 10);
     queueRuns(p, 1);
@@ -436,20 +491,7 @@ class PoolTickTest {
     queueRuns(p, 1);
     String id = service().tick("bye").launched().get(0);
     // A spot request carrying the pool's tag (moto fulfils it at once, with an untagged instance).
-    String request =
-        aws.ec2()
-            .requestSpotInstances(
-                b ->
-                    b.instanceCount(1)
-                        .launchSpecification(l -> l.imageId(ami).instanceType("m5.large"))
-                        .tagSpecifications(
-                            t ->
-                                t.resourceType("spot-instances-request")
-                                    .tags(
-                                        Tag.builder().key("orchestra:pool").value("bye").build())))
-            .spotInstanceRequests()
-            .get(0)
-            .spotInstanceRequestId();
+    String request = spotRequestFor("bye");
     ops.destroy("bye");
     PoolTickService.Summary first = service().tick("bye");
     assertThat(first.terminated()).containsExactly(id);
