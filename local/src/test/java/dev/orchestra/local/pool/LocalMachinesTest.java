@@ -54,7 +54,15 @@ class LocalMachinesTest {
     runtime = LocalRuntime.start(LocalRuntimeOptions.defaults().withTimeScale(new TimeScale(0.02)));
     aws = runtime.aws();
     ami = aws.ec2().describeImages(b -> b.owners("amazon")).images().get(0).imageId();
-    workQueue = aws.sqs().createQueue(b -> b.queueName("orchestra-pool-lm")).queueUrl();
+    // A message an agent's long poll took as its instance died comes back after this (scaled, as
+    // the pool's own queue): the next test's run is not held for SQS's default 30 s.
+    workQueue =
+        aws.sqs()
+            .createQueue(
+                b ->
+                    b.queueName("orchestra-pool-lm")
+                        .attributesWithStrings(Map.of("VisibilityTimeout", "2")))
+            .queueUrl();
     // Not the control plane's results queue: the test reads what the agents send.
     results = aws.sqs().createQueue(b -> b.queueName("lm-results")).queueUrl();
   }
@@ -248,8 +256,45 @@ class LocalMachinesTest {
    * against the same moto: it reports the attempt lost (the control plane retries it) and
    * re-attaches an agent to the instance, which still runs.
    */
+  /**
+   * A run whose folder is missing here fails with exit 125 and the reason, as agent.sh reports an
+   * image that cannot start.
+   */
   @Test
   @Order(2)
+  void aRunThatCannotStart_isReportedAsExit125_withTheReason() {
+    String instance = launch(60, true);
+    Poll.until(
+        "an agent for " + instance,
+        Duration.ofSeconds(10),
+        () -> runtime.machines().agents().containsKey(instance));
+    Workload w =
+        new Workload(
+            "lm-exp",
+            "lm-r4",
+            1,
+            "nonce-4",
+            Map.of("x", 1),
+            "ignored-locally",
+            "true",
+            Map.of(),
+            Map.of(),
+            0,
+            null,
+            dir.resolve("no-such-folder").toString());
+    aws.sqs().sendMessage(b -> b.queueUrl(workQueue).messageBody(PoolWorkItem.encode(w)));
+    Poll.until(
+        "the result of lm-r4",
+        Duration.ofSeconds(20),
+        () -> drain() != null && !about("lm-r4", "result").isEmpty());
+    Map<String, Object> result = about("lm-r4", "result").get(0);
+    assertThat(result).containsEntry("nonce", "nonce-4").containsEntry("exit_code", 125);
+    assertThat((String) result.get("output_tail")).contains("could not be started");
+    aws.ec2().terminateInstances(b -> b.instanceIds(instance));
+  }
+
+  @Test
+  @Order(3)
   void aRestartedRuntime_reportsTheAttemptInFlightLost_andReattachesToTheRunningInstance()
       throws Exception {
     String instance = launch(60, true);
