@@ -185,7 +185,14 @@ public final class AwsClients implements AutoCloseable {
     Optional<String> key = config.get(EnvVars.AWS_ACCESS_KEY_ID);
     Optional<String> secret = config.get(EnvVars.AWS_SECRET_ACCESS_KEY);
     if (key.isPresent() && secret.isPresent()) {
-      return StaticCredentialsProvider.create(AwsBasicCredentials.create(key.get(), secret.get()));
+      // In Lambda the three variables hold the role's temporary credentials: the token is part of
+      // them (the local runtime's dummy keys have none).
+      Optional<String> token = config.get(EnvVars.AWS_SESSION_TOKEN);
+      return StaticCredentialsProvider.create(
+          token.isPresent()
+              ? software.amazon.awssdk.auth.credentials.AwsSessionCredentials.create(
+                  key.get(), secret.get(), token.get())
+              : AwsBasicCredentials.create(key.get(), secret.get()));
     }
     return DefaultCredentialsProvider.builder().build();
   }
