@@ -7,6 +7,9 @@
 # real calls of its step (IAM roles, an EKS cluster and node group in moto; steps that need what
 # raw moto lacks — access entries, add-ons, a Kubernetes API — end at that call).
 #
+# moto's own per-service start-up is paid before the first probe (one read per service), not by
+# the first function that calls the service.
+#
 # Checks, for every function, that it built no SDK client it does not use: the clients the JVM
 # built (from its class-load log) must be among those its role allows (cdk FunctionSpecs, printed
 # by the probe). Exits 1 when a function breaks that or its probe fails to report.
@@ -33,6 +36,15 @@ ddb.create_table(TableName="orchestra-clusters", BillingMode="PAY_PER_REQUEST",
     KeySchema=[{"AttributeName": "name", "KeyType": "HASH"}])
 boto3.client("s3").create_bucket(Bucket="orchestra-local")
 boto3.client("sqs").create_queue(QueueName="orchestra-results")
+# moto builds each service's backend on that service's first request (EC2's default VPC, subnets and
+# AMIs; IAM's ~1,000 managed policies): seconds that AWS never charges a function. One read per
+# service the functions call, so no function's first call pays the emulator's own start.
+boto3.client("ec2").describe_availability_zones()
+boto3.client("eks").list_clusters()
+boto3.client("iam").list_roles()
+boto3.client("events").list_rules()
+boto3.client("stepfunctions").list_state_machines()
+boto3.client("sts").get_caller_identity()
 PY
 export ORCHESTRA_TABLE=orchestra-experiments ORCHESTRA_BUCKET=orchestra-local
 export ORCHESTRA_CLUSTER_TABLE=orchestra-clusters

@@ -167,7 +167,7 @@ public final class LoopContext implements AutoCloseable {
 
   public synchronized S3Objects s3() {
     if (s3 == null) {
-      s3 = new S3Objects(aws.s3(), config.require(EnvVars.BUCKET));
+      s3 = new S3Objects(aws::s3, config.require(EnvVars.BUCKET));
     }
     return s3;
   }
@@ -222,7 +222,7 @@ public final class LoopContext implements AutoCloseable {
 
   /** Run output for {@code logs}: the store and S3 (ranged reads of the bucket). */
   public RunLogs runLogs() {
-    return new RunLogs(store(), aws.s3(), config.require(EnvVars.BUCKET));
+    return new RunLogs(store(), aws::s3, config.require(EnvVars.BUCKET));
   }
 
   public RunService runs() {

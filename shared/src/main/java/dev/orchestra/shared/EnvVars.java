@@ -90,6 +90,12 @@ public final class EnvVars {
   public static final String AWS_SECRET_ACCESS_KEY = "AWS_SECRET_ACCESS_KEY";
 
   /**
+   * With the two above: the session token of temporary credentials. Lambda sets all three from the
+   * function's role; signing without the token is refused by every AWS service.
+   */
+  public static final String AWS_SESSION_TOKEN = "AWS_SESSION_TOKEN";
+
+  /**
    * The {@code FunctionCatalog} name a deployed Lambda function serves; the stack sets it, and the
    * one Lambda entry class builds that catalog entry's handler.
    */

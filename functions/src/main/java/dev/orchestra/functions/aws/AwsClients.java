@@ -25,7 +25,9 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 /**
  * The SDK clients of one function, built lazily (a function pays only for the clients it uses) from
  * configuration: region, optional endpoint override (the local runtime's router), optional static
- * credentials. Closed together.
+ * credentials. The clients share one HTTP client and one credentials provider, as the SDK's Lambda
+ * advice has it (a function with four clients builds, and resolves credentials, once rather than
+ * four times). Closed together.
  */
 public final class AwsClients implements AutoCloseable {
   private final OrchestraConfig config;
@@ -38,6 +40,8 @@ public final class AwsClients implements AutoCloseable {
   private software.amazon.awssdk.services.iam.IamClient iam;
   private software.amazon.awssdk.services.ec2.Ec2Client ec2;
   private software.amazon.awssdk.services.eventbridge.EventBridgeClient events;
+  private software.amazon.awssdk.http.SdkHttpClient http;
+  private AwsCredentialsProvider credentials;
 
   public AwsClients(OrchestraConfig config) {
     this.config = config;
@@ -134,12 +138,24 @@ public final class AwsClients implements AutoCloseable {
             .build());
     if (builder
         instanceof software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder<?, ?> sync) {
-      sync.httpClientBuilder(
-          UrlConnectionHttpClient.builder()
-              .connectionTimeout(Duration.ofSeconds(5))
-              .socketTimeout(Duration.ofSeconds(10)));
+      sync.httpClient(http());
     }
     return builder;
+  }
+
+  /**
+   * The one HTTP client of every SDK client here. A client given an HTTP client does not close it,
+   * so {@link #close()} does, after the clients.
+   */
+  private synchronized software.amazon.awssdk.http.SdkHttpClient http() {
+    if (http == null) {
+      http =
+          UrlConnectionHttpClient.builder()
+              .connectionTimeout(Duration.ofSeconds(5))
+              .socketTimeout(Duration.ofSeconds(10))
+              .build();
+    }
+    return http;
   }
 
   /**
@@ -157,12 +173,26 @@ public final class AwsClients implements AutoCloseable {
         .build();
   }
 
-  /** The credentials every client signs with. */
-  public AwsCredentialsProvider credentials() {
+  /** The credentials every client signs with (one provider, made on first use). */
+  public synchronized AwsCredentialsProvider credentials() {
+    if (credentials == null) {
+      credentials = newCredentials();
+    }
+    return credentials;
+  }
+
+  private AwsCredentialsProvider newCredentials() {
     Optional<String> key = config.get(EnvVars.AWS_ACCESS_KEY_ID);
     Optional<String> secret = config.get(EnvVars.AWS_SECRET_ACCESS_KEY);
     if (key.isPresent() && secret.isPresent()) {
-      return StaticCredentialsProvider.create(AwsBasicCredentials.create(key.get(), secret.get()));
+      // In Lambda the three variables hold the role's temporary credentials: the token is part of
+      // them (the local runtime's dummy keys have none).
+      Optional<String> token = config.get(EnvVars.AWS_SESSION_TOKEN);
+      return StaticCredentialsProvider.create(
+          token.isPresent()
+              ? software.amazon.awssdk.auth.credentials.AwsSessionCredentials.create(
+                  key.get(), secret.get(), token.get())
+              : AwsBasicCredentials.create(key.get(), secret.get()));
     }
     return DefaultCredentialsProvider.builder().build();
   }
@@ -197,5 +227,9 @@ public final class AwsClients implements AutoCloseable {
       }
     }
     open.clear();
+    if (http != null) {
+      http.close();
+      http = null;
+    }
   }
 }

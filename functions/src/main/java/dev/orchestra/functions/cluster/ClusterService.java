@@ -432,9 +432,10 @@ public final class ClusterService {
 
   /** BootstrapKubernetes: namespace, ServiceAccounts, device plugin, autoscaler. */
   public Map<String, Object> bootstrapKubernetes(String name) {
-    ClusterConfig config = config(name);
+    ClusterRecord record = record(name);
+    ClusterConfig config = config(record, name);
     String version =
-        store.get(name).map(ClusterRecord::version).orElse(config.effectiveKubernetesVersion());
+        record.version() != null ? record.version() : config.effectiveKubernetesVersion();
     try (KubernetesClient client = kubernetes.apply(name)) {
       int applied =
           ClusterKubernetes.apply(
@@ -726,15 +727,19 @@ public final class ClusterService {
 
   /** Rollback, second half: associations, add-ons, access entries, the cluster, then roles. */
   public Map<String, Object> rollbackRest(String name, String exec, String reason) {
-    if (store.get(name).isEmpty()) {
+    java.util.Optional<ClusterRecord> found = store.get(name);
+    if (found.isEmpty()) {
       return Map.of("status", "GONE");
     }
-    for (String key : createdBy(name, exec, "podidentity:")) {
+    // One read for every kind: this step only forgets what it deletes, and each kind is read for
+    // its own prefix, so the record as read here lists what each loop below must delete.
+    ClusterRecord record = found.get();
+    for (String key : createdBy(record, exec, "podidentity:")) {
       String[] nsSa = key.split("/", 2);
       deleteAssociation(name, nsSa[0], nsSa[1]);
       store.forgetCreated(name, "podidentity:" + key);
     }
-    for (String addon : createdBy(name, exec, "addon:")) {
+    for (String addon : createdBy(record, exec, "addon:")) {
       try {
         eks.get().deleteAddon(b -> b.clusterName(name).addonName(addon));
       } catch (ResourceNotFoundException gone) {
@@ -742,7 +747,7 @@ public final class ClusterService {
       }
       store.forgetCreated(name, "addon:" + addon);
     }
-    for (String principal : createdBy(name, exec, "access:")) {
+    for (String principal : createdBy(record, exec, "access:")) {
       try {
         eks.get().deleteAccessEntry(b -> b.clusterName(name).principalArn(principal));
       } catch (ResourceNotFoundException gone) {
@@ -750,10 +755,10 @@ public final class ClusterService {
       }
       store.forgetCreated(name, "access:" + principal);
     }
-    for (String g : createdBy(name, exec, "nodegroup:")) {
+    for (String g : createdBy(record, exec, "nodegroup:")) {
       store.forgetCreated(name, "nodegroup:" + g);
     }
-    if (createdByExact(name, exec, "cluster")) {
+    if (exec.equals(created(record).get("cluster"))) {
       if (idle != null) {
         // FinishCreate may have scheduled the idle check before failing.
         idle.unschedule(name);
@@ -761,7 +766,7 @@ public final class ClusterService {
       deleteCluster(name);
       store.forgetCreated(name, "cluster");
     }
-    for (String role : createdBy(name, exec, "role:")) {
+    for (String role : createdBy(record, exec, "role:")) {
       iam.deleteRole(role);
       store.forgetCreated(name, "role:" + role);
     }
@@ -854,15 +859,19 @@ public final class ClusterService {
 
   /** Keys (without the prefix) this execution created. */
   private List<String> createdBy(String name, String exec, String prefix) {
-    return store.get(name).map(r -> r.created()).orElse(Map.of()).entrySet().stream()
+    return store.get(name).map(r -> createdBy(r, exec, prefix)).orElse(List.of());
+  }
+
+  private static List<String> createdBy(ClusterRecord record, String exec, String prefix) {
+    return created(record).entrySet().stream()
         .filter(e -> e.getValue().equals(exec) && e.getKey().startsWith(prefix))
         .map(e -> e.getKey().substring(prefix.length()))
         .filter(k -> !k.isEmpty())
         .collect(Collectors.toList());
   }
 
-  private boolean createdByExact(String name, String exec, String key) {
-    return exec.equals(store.get(name).map(r -> r.created().get(key)).orElse(null));
+  private static Map<String, String> created(ClusterRecord record) {
+    return record.created() == null ? Map.of() : record.created();
   }
 
   /** The default VPC's default subnets in availability zones EKS supports. */
@@ -908,11 +917,17 @@ public final class ClusterService {
   }
 
   public ClusterConfig config(String name) {
-    ClusterRecord record =
-        store
-            .get(name)
-            .orElseThrow(
-                () -> new ClusterRefusedException("no cluster named " + name + " is recorded"));
+    return config(record(name), name);
+  }
+
+  private ClusterRecord record(String name) {
+    return store
+        .get(name)
+        .orElseThrow(
+            () -> new ClusterRefusedException("no cluster named " + name + " is recorded"));
+  }
+
+  private static ClusterConfig config(ClusterRecord record, String name) {
     return parse(record.configYaml(), "stored cluster.yml of " + name);
   }
 

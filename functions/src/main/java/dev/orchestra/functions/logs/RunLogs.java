@@ -49,15 +49,29 @@ public class RunLogs {
       String runId, int attempt, long offset, long nextOffset, boolean complete, String text) {}
 
   private final DynamoDbExperimentStore store;
-  private final S3Client s3;
+  private final java.util.function.Supplier<S3Client> s3;
   private final String bucket;
   private final int maxChunkBytes;
 
   public RunLogs(DynamoDbExperimentStore store, S3Client s3, String bucket) {
+    this(store, () -> s3, bucket, MAX_CHUNK_BYTES);
+  }
+
+  /** With the S3 client built on first use (the API builds it only for a logs request). */
+  public RunLogs(
+      DynamoDbExperimentStore store, java.util.function.Supplier<S3Client> s3, String bucket) {
     this(store, s3, bucket, MAX_CHUNK_BYTES);
   }
 
   RunLogs(DynamoDbExperimentStore store, S3Client s3, String bucket, int maxChunkBytes) {
+    this(store, () -> s3, bucket, maxChunkBytes);
+  }
+
+  private RunLogs(
+      DynamoDbExperimentStore store,
+      java.util.function.Supplier<S3Client> s3,
+      String bucket,
+      int maxChunkBytes) {
     this.store = store;
     this.s3 = s3;
     this.bucket = bucket;
@@ -118,11 +132,12 @@ public class RunLogs {
   private Output fetch(String key, long offset) {
     try {
       ResponseBytes<GetObjectResponse> got =
-          s3.getObjectAsBytes(
-              b ->
-                  b.bucket(bucket)
-                      .key(key)
-                      .range("bytes=" + offset + "-" + (offset + maxChunkBytes - 1)));
+          s3.get()
+              .getObjectAsBytes(
+                  b ->
+                      b.bucket(bucket)
+                          .key(key)
+                          .range("bytes=" + offset + "-" + (offset + maxChunkBytes - 1)));
       GetObjectResponse r = got.response();
       byte[] bytes = got.asByteArray();
       long size = totalSize(r.contentRange(), offset + bytes.length);
@@ -143,7 +158,7 @@ public class RunLogs {
       }
       // The offset is at (or past) the end: nothing to read, but the state still matters.
       try {
-        HeadObjectResponse head = s3.headObject(b -> b.bucket(bucket).key(key));
+        HeadObjectResponse head = s3.get().headObject(b -> b.bucket(bucket).key(key));
         return new Output(true, head.contentLength(), state(head.metadata()), new byte[0]);
       } catch (NoSuchKeyException missing) {
         return new Output(false, 0, null, new byte[0]);
