@@ -28,6 +28,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import software.amazon.awssdk.services.sfn.model.ExecutionListItem;
+import software.amazon.awssdk.services.sfn.model.ExecutionStatus;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
  * {@code orchestra bench soak}: N runs through an in-process local runtime at bandwidth 8, with 5%
@@ -188,18 +191,20 @@ public final class SoakBench implements Callable<Integer> {
       // Peak resident sets as the kernel recorded them (VmHWM), not only what polling saw.
       peakJvm = Math.max(peakJvm, hwm(ProcessHandle.current().pid()));
       peakMoto = Math.max(peakMoto, rt.moto().pid().map(SoakBench::hwm).orElse(0L));
-      List<String> slow = new ArrayList<>();
-      List<String> problems =
-          check(slow, ctx, rt, id, end, expectSucceeded, expectFailed, expectHung);
+      long duplicated = rt.router().faults().injected("sqs", "SendMessage");
+      Observed observed = observe(ctx, rt, id, end, duplicated);
+      Verdict verdict = verify(runs, observed);
+      List<String> problems = new ArrayList<>(verdict.problems());
+      List<String> slow = verdict.slow();
+      long retried = observed.runs().stream().filter(run -> run.attempt() > 1).count();
       if (maxRunning > bandwidth) {
         problems.add("running reached " + maxRunning + " > bandwidth " + bandwidth);
       }
-      long duplicated = rt.router().faults().injected("sqs", "SendMessage");
       out.printf(
           Locale.ROOT,
           "soak: %s after %.1f s (%.0f ms/run): %d runs, %d succeeded, %d failed; %d results"
-              + " messages duplicated; max running %d; peak RSS runtime JVM %d MiB, moto %d MiB"
-              + " (sum %d MiB)%n",
+              + " messages duplicated; %d runs retried under their id; max running %d; peak RSS"
+              + " runtime JVM %d MiB, moto %d MiB (sum %d MiB)%n",
           end.status().wire(),
           wall,
           wall * 1000 / runs,
@@ -207,6 +212,7 @@ public final class SoakBench implements Callable<Integer> {
           end.succeeded(),
           end.failed(),
           duplicated,
+          retried,
           maxRunning,
           peakJvm >> 10,
           peakMoto >> 10,
@@ -229,33 +235,68 @@ public final class SoakBench implements Callable<Integer> {
     }
   }
 
-  private static List<String> check(
-      List<String> slow,
-      LoopContext ctx,
-      LocalRuntime rt,
-      String id,
+  /** What the bench read back once the experiment ended. */
+  record Observed(
+      List<RunRecord> runs,
       ExperimentRecord end,
-      int expectSucceeded,
-      int expectFailed,
-      int expectHung) {
+      long executions,
+      long executionsRunning,
+      long duplicated,
+      long queueLeft) {}
+
+  /** The verdict: problems (lost, doubled or wrong) and runs that ended by a timeout instead. */
+  record Verdict(List<String> problems, List<String> slow) {}
+
+  /**
+   * Checks what the soak read back against its plan of {@code runs} runs. Pure. A problem is a run
+   * lost, doubled or ending otherwise than planned, a counter that disagrees with the runs, a run
+   * execution missing, doubled or still running, a results message not duplicated or left on the
+   * queue. A run meant to succeed or to fail with exit 3 that ended by its timeout instead is slow,
+   * not a problem: it ended once.
+   */
+  static Verdict verify(int runs, Observed o) {
     List<String> problems = new ArrayList<>();
-    List<RunRecord> all = ctx.store().runs(id);
-    int runs = expectSucceeded + expectFailed + expectHung;
+    List<String> slow = new ArrayList<>();
+    int expectFailed = 0;
+    int expectHung = 0;
+    for (int n = 1; n <= runs; n++) {
+      expectFailed += fails(n) ? 1 : 0;
+      expectHung += hangs(n) ? 1 : 0;
+    }
+    int expectSucceeded = runs - expectFailed - expectHung;
+    List<RunRecord> all = o.runs();
     if (all.size() != runs) {
       problems.add(all.size() + " runs in the store, not " + runs);
     }
     if (all.stream().map(RunRecord::runId).distinct().count() != all.size()) {
       problems.add("a run id appears twice");
     }
+    java.util.BitSet numbers = new java.util.BitSet();
+    for (RunRecord run : all) {
+      if (run.number() < 1 || run.number() > runs || numbers.get(run.number())) {
+        problems.add(
+            run.runId() + ": run number " + run.number() + " out of 1.." + runs + " or twice");
+      }
+      numbers.set(Math.max(0, run.number()));
+    }
+    if (numbers.get(1, runs + 1).cardinality() != runs) {
+      problems.add(
+          (runs - numbers.get(1, runs + 1).cardinality())
+              + " run numbers of 1.."
+              + runs
+              + " missing");
+    }
     int succeeded = 0;
     int failed = 0;
-    int timedOut = 0;
+    int stoppedHanging = 0;
+    int slowMeantToSucceed = 0;
     for (RunRecord run : all) {
       int n = run.number();
       if (run.status() == RunStatus.SUCCEEDED) {
         succeeded++;
-        Object x = run.assignments().get("x");
-        if (run.metrics() == null
+        Object x = run.assignments() == null ? null : run.assignments().get("x");
+        if (x == null
+            || run.metrics() == null
             || run.metrics().size() != 1
             || !String.valueOf(run.metrics().get("value")).equals(String.valueOf(x))) {
           problems.add(run.runId() + ": observation " + run.metrics() + " for x = " + x);
@@ -265,16 +306,20 @@ public final class SoakBench implements Callable<Integer> {
         }
       } else if (run.status() == RunStatus.FAILED) {
         failed++;
-        if (Reasons.TIMEOUT.equals(run.reason())) {
-          timedOut++;
+        if (hangs(n)
+            && (Reasons.TIMEOUT.equals(run.reason())
+                || Reasons.HEARTBEAT_LOST.equals(run.reason()))) {
+          stoppedHanging++;
         }
         String want = hangs(n) ? Reasons.TIMEOUT : fails(n) ? "exit 3" : null;
         String reason = Optional.ofNullable(run.reason()).orElse("");
         if (!reason.equals(want)) {
           if (reason.equals(Reasons.TIMEOUT) || reason.equals(Reasons.HEARTBEAT_LOST)) {
-            // Not lost, not doubled: its result came later than its timeout allowed (an
-            // overloaded emulator). Counted and printed, not a failure of exactly-once.
+            // Not lost, not doubled: its result (or a hanging run's heartbeat) came later than its
+            // timeout allowed (an overloaded emulator). Counted and printed, not a failure of
+            // exactly-once.
             slow.add(run.runId() + " (" + reason + ")");
+            slowMeantToSucceed += fails(n) || hangs(n) ? 0 : 1;
           } else {
             problems.add(run.runId() + " failed with '" + reason + "', expected " + want);
           }
@@ -283,8 +328,8 @@ public final class SoakBench implements Callable<Integer> {
         problems.add(run.runId() + " ended " + run.status().wire());
       }
     }
-    if (succeeded + slow.size() != expectSucceeded
-        || failed - slow.size() != expectFailed + expectHung) {
+    if (succeeded + slowMeantToSucceed != expectSucceeded
+        || failed - slowMeantToSucceed != expectFailed + expectHung) {
       problems.add(
           "runs: "
               + succeeded
@@ -295,9 +340,10 @@ public final class SoakBench implements Callable<Integer> {
               + " / "
               + (expectFailed + expectHung));
     }
-    if (timedOut < expectHung) {
-      problems.add(timedOut + " runs timed out, expected at least " + expectHung);
+    if (stoppedHanging != expectHung) {
+      problems.add(stoppedHanging + " hanging runs stopped by a timeout, expected " + expectHung);
     }
+    ExperimentRecord end = o.end();
     if (end.issued() != runs || end.succeeded() != succeeded || end.failed() != failed) {
       problems.add(
           "experiment counters issued/succeeded/failed "
@@ -307,20 +353,66 @@ public final class SoakBench implements Callable<Integer> {
     if (end.running() != 0) {
       problems.add("experiment ended with running = " + end.running());
     }
-    String machine = rt.config().require(EnvVars.RUN_STATE_MACHINE_ARN);
-    long executions =
-        rt
-            .aws()
-            .sfn()
-            .listExecutionsPaginator(b -> b.stateMachineArn(machine))
-            .executions()
-            .stream()
-            .filter(e -> e.name().startsWith(id + "-r"))
-            .count();
-    if (executions != runs) {
-      problems.add(executions + " run executions, not " + runs);
+    if (o.executions() != runs) {
+      problems.add(o.executions() + " run executions, not " + runs);
     }
-    return problems;
+    if (o.executionsRunning() != 0) {
+      problems.add(o.executionsRunning() + " run executions still running after the experiment");
+    }
+    // Every run but a hanging one sends a result; each SendMessage to the results queue counts
+    // once.
+    if (o.duplicated() < expectSucceeded + expectFailed) {
+      problems.add(
+          "only "
+              + o.duplicated()
+              + " results messages duplicated, expected at least "
+              + (expectSucceeded + expectFailed));
+    }
+    if (o.queueLeft() != 0) {
+      problems.add(o.queueLeft() + " messages left on the results queue");
+    }
+    return new Verdict(problems, slow);
+  }
+
+  private static Observed observe(
+      LoopContext ctx, LocalRuntime rt, String id, ExperimentRecord end, long duplicated) {
+    String machine = rt.config().require(EnvVars.RUN_STATE_MACHINE_ARN);
+    String queue = rt.config().require(EnvVars.RESULTS_QUEUE_URL);
+    // The last runs' executions finish their last states, and the poller takes the last
+    // duplicates, shortly after the experiment is final: a bounded wait for both.
+    long deadline = System.nanoTime() + 120_000_000_000L;
+    while (true) {
+      List<ExecutionListItem> executions =
+          rt
+              .aws()
+              .sfn()
+              .listExecutionsPaginator(b -> b.stateMachineArn(machine))
+              .executions()
+              .stream()
+              .filter(e -> e.name().startsWith(id + "-r"))
+              .toList();
+      long running = executions.stream().filter(e -> e.status() == ExecutionStatus.RUNNING).count();
+      Map<QueueAttributeName, String> a =
+          rt.aws()
+              .sqs()
+              .getQueueAttributes(
+                  b ->
+                      b.queueUrl(queue)
+                          .attributeNames(
+                              QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+                              QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE))
+              .attributes();
+      long left =
+          Long.parseLong(a.getOrDefault(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES, "0"))
+              + Long.parseLong(
+                  a.getOrDefault(
+                      QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE, "0"));
+      if ((running == 0 && left == 0) || System.nanoTime() > deadline) {
+        return new Observed(
+            ctx.store().runs(id), end, executions.size(), running, duplicated, left);
+      }
+      pause(1000);
+    }
   }
 
   /** Current resident set in KiB (0 when unknown). */

@@ -216,6 +216,73 @@ class AwsFaultsTest {
     assertThat(sendTaskSuccess).isGreaterThanOrEqualTo(4 + 1);
   }
 
+  @Test
+  void recordAndRecordFailure_whoseHandlerThrowsAnSdkTimeout_areRetried_soNoRunStaysRunning()
+      throws IOException {
+    // Found by the 1,000-run soak: under load a Record handler's DynamoDB call outlived the SDK's
+    // 30 s call timeout; the Unhandled ApiCallTimeoutException matched no retrier, the run
+    // execution failed, and its run stayed running forever with its slot lost (8 of 787 runs,
+    // until the experiment stalled). Before the handler ran and after it took effect, for both.
+    String timeout = "software.amazon.awssdk.core.exception.ApiCallTimeoutException";
+    faults.add(
+        Rule.next(1, "lambda", "Invoke", Kind.FAIL)
+            .containing("orchestra-record/invocations")
+            .failing(timeout, 200));
+    faults.add(
+        Rule.next(1, "lambda", "Invoke", Kind.FAIL)
+            .containing("orchestra-record/invocations")
+            .failing(timeout, 200)
+            .afterEffect());
+    faults.add(
+        Rule.next(1, "lambda", "Invoke", Kind.FAIL)
+            .containing("orchestra-record-failure/invocations")
+            .failing(timeout, 200)
+            .afterEffect());
+    Path dir = Files.createTempDirectory("orchestra-sdk-timeout-");
+    // Run 2 fails (RecordFailure), the others succeed (Record).
+    Files.writeString(
+        dir.resolve("run.sh"),
+        """
+        n=${ORCHESTRA_RUN_ID##*-r}
+        if [ "$(expr "$n" + 0)" -eq 2 ]; then exit 3; fi
+        printf '{"value": %s}' "$ORCHESTRA_PARAM_X" > "$ORCHESTRA_METRICS_FILE"
+        """);
+    IntakeService.Result r =
+        ctx.intake()
+            .submit(
+                "name: sdk-timeout\ntype: random\nmetrics: [{name: value, objective: minimize}]\n"
+                    + "parameters: [{name: x, type: double, bounds: {min: 0, max: 1}}]\n"
+                    + "budget: 3\nparallel_bandwidth: 2\nmax_failed_runs: 3\n",
+                "run: sh run.sh\n",
+                UUID.randomUUID().toString(),
+                null,
+                dir.toString(),
+                null);
+    assertThat(r.findings()).isEmpty();
+    ExperimentRecord end =
+        Poll.until(
+            "the experiment whose Record and RecordFailure timed out to end",
+            Duration.ofSeconds(150),
+            () ->
+                ctx.store()
+                    .experiment(r.experimentId())
+                    .filter(e -> e.status().isFinal())
+                    .orElse(null));
+    assertThat(faults.injected("lambda", "Invoke")).isEqualTo(3);
+    assertThat(end.issued()).isEqualTo(3);
+    assertThat(end.running()).isZero();
+    assertThat(end.succeeded()).isEqualTo(2);
+    assertThat(end.failed()).isEqualTo(1);
+    List<RunRecord> runs = ctx.store().runs(r.experimentId());
+    assertThat(runs).hasSize(3);
+    assertThat(runs.stream().filter(run -> run.status() == RunStatus.SUCCEEDED))
+        .hasSize(2)
+        .allSatisfy(run -> assertThat(run.metrics()).containsKey("value"));
+    assertThat(runs.stream().filter(run -> run.status() == RunStatus.FAILED))
+        .singleElement()
+        .satisfies(run -> assertThat(run.number()).isEqualTo(2));
+  }
+
   // ---- cluster create ----
 
   static String machineArn(String name) {
