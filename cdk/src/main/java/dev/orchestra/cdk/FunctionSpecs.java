@@ -131,7 +131,10 @@ public final class FunctionSpecs {
     POOL_LAUNCH,
     /** dynamodb:GetItem/Query on the experiments table (the pool tick reads run records). */
     TABLE_READ,
-    /** states:SendTaskFailure for the run machine's tokens (an interrupted attempt fails). */
+    /**
+     * states:SendTaskFailure/Heartbeat for the run machine's tokens (an interrupted attempt fails;
+     * a run queued on a pool is heartbeaten while it waits).
+     */
     FAIL_RUN_TASK
   }
 

@@ -428,7 +428,9 @@ public final class WorkflowsStack extends Stack {
                     List.of(data.table().getTableArn())));
         case FAIL_RUN_TASK ->
             role.addToPolicy(
-                allow(List.of("states:SendTaskFailure"), List.of(machineArns.get("run"))));
+                allow(
+                    List.of("states:SendTaskFailure", "states:SendTaskHeartbeat"),
+                    List.of(machineArns.get("run"))));
         default -> throw new IllegalStateException("unhandled access " + access);
       }
     }

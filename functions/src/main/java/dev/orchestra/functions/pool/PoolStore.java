@@ -92,9 +92,18 @@ public final class PoolStore {
       List<String> lastDecision,
       Instant lastDecisionAt) {}
 
-  /** Everything stored of one pool: the record, its agents' last reports, Orchestra's kills. */
+  /**
+   * Everything stored of one pool: the record, its agents' last reports, Orchestra's kills (reason
+   * by instance id) and the dispatch claims (the run attempts queued on it).
+   */
   public record Snapshot(
-      Optional<Stored> pool, Map<String, AgentReport> agents, Map<String, String> terminated) {}
+      Optional<Stored> pool,
+      Map<String, AgentReport> agents,
+      Map<String, String> terminated,
+      List<Dispatch> dispatches) {}
+
+  /** A claimed run attempt ({@code dispatch#<run id>#a<attempt>}); sent: it is on the queue. */
+  public record Dispatch(String runId, int attempt, boolean sent, long claimedAt) {}
 
   /** The thrown-away write of a record someone else changed first (re-read and decide again). */
   public static final class ConcurrentChangeException extends RuntimeException {
@@ -121,6 +130,7 @@ public final class PoolStore {
     Stored pool = null;
     Map<String, AgentReport> agents = new LinkedHashMap<>();
     Map<String, String> terminated = new LinkedHashMap<>();
+    List<Dispatch> dispatches = new ArrayList<>();
     for (Map<String, AttributeValue> item :
         dynamo
             .get()
@@ -139,9 +149,22 @@ public final class PoolStore {
         agents.put(sk.substring(AGENT.length()), decodeAgent(name, item));
       } else if (sk.startsWith(TERMINATED)) {
         terminated.put(sk.substring(TERMINATED.length()), str(item, "reason"));
+      } else if (sk.startsWith(DISPATCH)) {
+        String rest = sk.substring(DISPATCH.length());
+        int at = rest.lastIndexOf("#a");
+        if (at > 0) {
+          AttributeValue sent = item.get("sent");
+          AttributeValue claimed = item.get("claimedAt");
+          dispatches.add(
+              new Dispatch(
+                  rest.substring(0, at),
+                  Integer.parseInt(rest.substring(at + 2)),
+                  sent != null && Boolean.TRUE.equals(sent.bool()),
+                  claimed == null ? 0 : Long.parseLong(claimed.n())));
+        }
       }
     }
-    return new Snapshot(Optional.ofNullable(pool), agents, terminated);
+    return new Snapshot(Optional.ofNullable(pool), agents, terminated, dispatches);
   }
 
   /** Every pool record (DESTROYED ones included), by name. */
@@ -405,6 +428,27 @@ public final class PoolStore {
   /** Gives a claim back (its send failed: a retried Dispatch must send). */
   public void forgetDispatch(String name, String runId, int attempt) {
     dynamo.get().deleteItem(b -> b.tableName(table).key(key(name, dispatchKey(runId, attempt))));
+  }
+
+  /**
+   * Removes a claim whose run has moved on, unless it was claimed again meanwhile (its {@code
+   * claimedAt} is no longer the one read). A removed claim of an attempt that is still dispatched
+   * later only lets that Dispatch send once more, which the attempt's nonce makes harmless.
+   */
+  public boolean forgetDispatch(String name, Dispatch d) {
+    try {
+      dynamo
+          .get()
+          .deleteItem(
+              b ->
+                  b.tableName(table)
+                      .key(key(name, dispatchKey(d.runId(), d.attempt())))
+                      .conditionExpression("claimedAt = :c")
+                      .expressionAttributeValues(Map.of(":c", n(d.claimedAt()))));
+      return true;
+    } catch (ConditionalCheckFailedException changed) {
+      return false;
+    }
   }
 
   private static String dispatchKey(String runId, int attempt) {

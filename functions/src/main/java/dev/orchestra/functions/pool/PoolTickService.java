@@ -5,6 +5,7 @@ import dev.orchestra.functions.aws.StepFunctions;
 import dev.orchestra.functions.store.DynamoDbExperimentStore;
 import dev.orchestra.functions.store.RunRecord;
 import dev.orchestra.shared.config.PoolConfig;
+import dev.orchestra.shared.experiment.ExperimentIds;
 import dev.orchestra.shared.pool.AgentReport;
 import dev.orchestra.shared.pool.PoolAgent;
 import dev.orchestra.shared.pool.PoolScaler;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -98,6 +100,9 @@ public final class PoolTickService {
   static final Duration LEASE = Duration.ofSeconds(60);
   static final String DEFAULT_ROOT_DEVICE = "/dev/xvda";
 
+  /** The terminated mark of an instance released with its run attempt (PoolWorkDispatcher). */
+  static final String RELEASED = "released";
+
   /**
    * The deployment's side of the agents' settings.
    *
@@ -151,6 +156,7 @@ public final class PoolTickService {
       List<String> terminated,
       List<String> cancelledSpotRequests,
       List<String> failedAttempts,
+      List<String> heartbeats,
       List<String> reasons) {}
 
   /** One tick of {@code pool}. */
@@ -180,6 +186,7 @@ public final class PoolTickService {
       if (PoolRecord.DESTROYING.equals(status)) {
         status = destroy(t, record, all);
       } else {
+        heartbeatQueued(t, snap);
         pending = pendingRuns(record);
         scale(t, snap.pool().get(), snap, all, pending);
       }
@@ -201,6 +208,7 @@ public final class PoolTickService {
     final List<String> terminated = new ArrayList<>();
     final List<String> cancelled = new ArrayList<>();
     final List<String> failed = new ArrayList<>();
+    final List<String> heartbeats = new ArrayList<>();
     final List<String> reasons = new ArrayList<>();
     final List<PoolScaler.Refusal> refusals = new ArrayList<>();
 
@@ -211,8 +219,26 @@ public final class PoolTickService {
 
     Summary summary(String status, int pending) {
       return new Summary(
-          pool, status, pending, launched, terminated, cancelled, failed, List.copyOf(reasons));
+          pool,
+          status,
+          pending,
+          launched,
+          terminated,
+          cancelled,
+          failed,
+          heartbeats,
+          List.copyOf(reasons));
     }
+  }
+
+  /**
+   * When the tick terminates an idle instance: the idle timeout plus two heartbeat periods, so the
+   * agent's own shutdown (at exactly the idle timeout, with no item taken) normally comes first and
+   * the tick rarely races an agent that has just taken an item.
+   */
+  Duration idleBackstop(PoolConfig pool) {
+    return scaled(Duration.ofMinutes(pool.idleTimeoutMinutes()))
+        .plusSeconds(2L * settings.heartbeatSeconds());
   }
 
   private Duration scaled(Duration d) {
@@ -275,7 +301,7 @@ public final class PoolTickService {
                 requests,
                 t.refusals,
                 t.now,
-                scaled(Duration.ofMinutes(pool.idleTimeoutMinutes())),
+                idleBackstop(pool),
                 scaled(BOOT_TIMEOUT),
                 cooldown));
     t.reasons.addAll(d.reasons());
@@ -565,9 +591,12 @@ public final class PoolTickService {
 
   /**
    * An instance an agent said was busy with run R attempt A, now shutting down, terminated or no
-   * longer listed, that Orchestra did not terminate itself: the attempt fails as interrupted (spot)
-   * or lost, through the run's stored task token, if the run is still on that attempt. The run
-   * machine retries it (same run id, next attempt, not charged to max_failed_runs).
+   * longer listed: the attempt fails as interrupted (a spot interruption) or lost (anything else),
+   * through the run's stored task token, if the run is still on that attempt. The run machine
+   * retries it (same run id, next attempt, not charged to max_failed_runs). Only a termination
+   * Orchestra made to release that attempt ({@code released}) is left alone; one Orchestra made for
+   * another reason (idle backstop racing an agent that just took an item, orphan, stray, destroy)
+   * still leaves the run without a carrier, and fails it as lost.
    */
   private void failInterrupted(Tick t, PoolStore.Snapshot snap, List<Instance> all) {
     Map<String, Instance> byId = new HashMap<>();
@@ -578,15 +607,68 @@ public final class PoolTickService {
       if (state != PoolScaler.State.SHUTTING_DOWN && state != PoolScaler.State.TERMINATED) {
         continue;
       }
-      if (a.busy() && !snap.terminated().containsKey(a.instanceId())) {
-        boolean spot =
+      String mark = snap.terminated().get(a.instanceId());
+      if (a.busy() && !RELEASED.equals(mark)) {
+        boolean reclaimed =
             i != null
-                && (PoolInstances.spot(i)
-                    || (i.stateReason() != null
-                        && "Server.SpotInstanceTermination".equals(i.stateReason().code())));
-        failAttempt(t, a, spot, i == null ? "no longer listed" : i.state().nameAsString());
+                && i.stateReason() != null
+                && "Server.SpotInstanceTermination".equals(i.stateReason().code());
+        // Unmarked, a spot instance gone is EC2's doing; marked, only EC2's own reason says so.
+        boolean spot = reclaimed || (mark == null && i != null && PoolInstances.spot(i));
+        String where = i == null ? "no longer listed" : i.state().nameAsString();
+        failAttempt(
+            t, a, spot, mark == null ? where : where + ", terminated by Orchestra (" + mark + ")");
       }
       store.forgetAgent(t.pool, a.instanceId());
+    }
+  }
+
+  // ---- queued runs ---------------------------------------------------------------------------
+
+  /**
+   * Heartbeats the run attempts waiting on the pool's queue: a claimed and sent attempt no agent
+   * reports busy with, whose run is still on it with a task token. Nothing else heartbeats the run
+   * machine's Dispatch task while its item waits (instances booting, capacity refused, more runs
+   * than instances), and it would fail as heartbeat lost. Claims of runs that moved on (finished,
+   * another attempt, gone) are removed, so the partition does not grow.
+   */
+  private void heartbeatQueued(Tick t, PoolStore.Snapshot snap) {
+    Set<String> carried = new HashSet<>();
+    for (AgentReport a : snap.agents().values()) {
+      if (a.busy()) {
+        carried.add(a.runId() + "#a" + a.attempt());
+      }
+    }
+    List<String> dropped = new ArrayList<>();
+    for (PoolStore.Dispatch d : snap.dispatches()) {
+      String what = d.runId() + " attempt " + d.attempt();
+      RunRecord run;
+      try {
+        run = runs.get().run(ExperimentIds.experimentOf(d.runId()), d.runId()).orElse(null);
+      } catch (StringIndexOutOfBoundsException notARunId) {
+        run = null;
+      }
+      if (run == null || run.status().isFinal() || run.attempt() != d.attempt()) {
+        if (store.forgetDispatch(t.pool, d)) {
+          dropped.add(what);
+        }
+        continue;
+      }
+      if (!d.sent()
+          || run.token() == null
+          || carried.contains(d.runId() + "#a" + d.attempt())
+          || t.failed.contains(what)) {
+        continue;
+      }
+      if (sfn.heartbeat(run.token())) {
+        t.heartbeats.add(what);
+      }
+    }
+    if (!t.heartbeats.isEmpty()) {
+      t.reasons.add("waiting on the queue, heartbeaten: " + t.heartbeats);
+    }
+    if (!dropped.isEmpty()) {
+      t.reasons.add("dispatch claims of runs that moved on removed: " + dropped);
     }
   }
 

@@ -11,9 +11,12 @@ import dev.orchestra.functions.store.ExperimentRecord;
 import dev.orchestra.shared.EnvVars;
 import dev.orchestra.shared.experiment.ExperimentIds;
 import dev.orchestra.shared.experiment.ExperimentPlan;
+import dev.orchestra.shared.experiment.RunStatus;
 import dev.orchestra.shared.pool.AgentReport;
 import dev.orchestra.shared.pool.PoolScaler;
 import dev.orchestra.shared.run.RunInterruptedException;
+import dev.orchestra.shared.run.RunLostException;
+import dev.orchestra.shared.run.Workload;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -320,7 +323,11 @@ class PoolTickTest {
     ops.store().recordAgent(AgentReport.idle("idle", id, since, since));
     clock.advance(Duration.ofSeconds(30));
     assertThat(service().tick("idle").terminated()).isEmpty();
+    // At the idle timeout the agent shuts itself down; the tick's backstop waits two heartbeat
+    // periods (60 s here) longer.
     clock.advance(Duration.ofSeconds(31));
+    assertThat(service().tick("idle").terminated()).isEmpty();
+    clock.advance(Duration.ofSeconds(120));
     PoolTickService.Summary s = service().tick("idle");
     assertThat(s.terminated()).containsExactly(id);
     assertThat(s.reasons()).anyMatch(r -> r.contains(id) && r.contains("idle timeout"));
@@ -382,6 +389,10 @@ class PoolTickTest {
   }
 
   static ExperimentRecord experiment() {
+    return experiment("exp-spot1", 1);
+  }
+
+  static ExperimentRecord experiment(String id, int parallel) {
     ExperimentPlan plan =
         new ExperimentPlan(
             "t",
@@ -394,8 +405,8 @@ class PoolTickTest {
                         dev.orchestra.shared.search.Objective.MINIMIZE,
                         dev.orchestra.shared.search.MetricStrategy.OPTIMIZE,
                         null))),
-            2,
-            1,
+            4,
+            parallel,
             1,
             null,
             "pool/spotty",
@@ -407,7 +418,7 @@ class PoolTickTest {
             null,
             1,
             false);
-    ExperimentRecord e = ExperimentRecord.pending("exp-spot1", plan, "b", null, "now");
+    ExperimentRecord e = ExperimentRecord.pending(id, plan, "b", null, "now");
     runs.createExperiment(e);
     runs.markRunning(e.id());
     return e;
@@ -440,6 +451,129 @@ class PoolTickTest {
                     .contains(RunInterruptedException.NAME));
     assertThat(service().tick("spotty").failedAttempts()).isEmpty();
     assertThat(proxy.sfnCalls).hasSize(1);
+  }
+
+  /** A run issued and on attempt 1, with its Dispatch task's token. */
+  static String runningRun(ExperimentRecord e, int number, String token) {
+    String run = ExperimentIds.runId(e.id(), number);
+    runs.issueRun(e.id(), run, number);
+    runs.startAttempt(e.id(), run, 1, "nonce-" + number, token).orElseThrow();
+    return run;
+  }
+
+  @Test
+  void tick_idleBackstopRacingAnAgentThatTookAnItem_failsTheAttemptAsLost() {
+    ExperimentRecord e = experiment("exp-race1", 1);
+    String run = runningRun(e, 1, "token-of-race-1");
+    PoolRecord p = create("race", "m5.large", false, 2, 1);
+    queueRuns(p, 1);
+    String id = service().tick("race").launched().get(0);
+    drain(p);
+    long since = clock.instant().getEpochSecond();
+    ops.store().recordAgent(AgentReport.idle("race", id, since, since));
+    clock.advance(Duration.ofSeconds(181));
+    PoolTickService.Summary idle = service().tick("race");
+    assertThat(idle.terminated()).containsExactly(id);
+    // The agent took an item just before the terminate reached it: its busy report comes after.
+    long took = clock.instant().getEpochSecond();
+    ops.store().recordAgent(AgentReport.busy("race", id, e.id(), run, 1, took, took));
+    proxy.sfnCalls.clear();
+    PoolTickService.Summary s = service().tick("race");
+    assertThat(s.failedAttempts()).containsExactly(run + " attempt 1");
+    assertThat(s.reasons()).anyMatch(r -> r.contains(id) && r.contains("lost"));
+    assertThat(proxy.sfnCalls)
+        .singleElement()
+        .satisfies(
+            c ->
+                assertThat(c)
+                    .startsWith("AWSStepFunctions.SendTaskFailure")
+                    .contains("token-of-race-1")
+                    .contains(RunLostException.NAME));
+    assertThat(service().tick("race").failedAttempts()).isEmpty();
+    assertThat(proxy.sfnCalls).hasSize(1);
+  }
+
+  @Test
+  void tick_instanceReleasedWithItsAttempt_failsNothing_evenWhileTheRunIsOnIt() {
+    ExperimentRecord e = experiment("exp-rel2", 1);
+    String run = runningRun(e, 1, "token-of-rel-1");
+    PoolRecord p = create("rel2", "m5.large", false, 2, 10);
+    queueRuns(p, 1);
+    String id = service().tick("rel2").launched().get(0);
+    drain(p);
+    long now = clock.instant().getEpochSecond();
+    ops.store().recordAgent(AgentReport.busy("rel2", id, e.id(), run, 1, now, now));
+    new PoolWorkDispatcher(
+            "rel2", ops.store(), aws::sqs, new PoolInstances(aws::ec2), (r, a) -> false)
+        .release(run, 1);
+    assertThat(ops.store().snapshot("rel2").terminated()).containsEntry(id, "released");
+    proxy.sfnCalls.clear();
+    assertThat(service().tick("rel2").failedAttempts()).isEmpty();
+    assertThat(proxy.sfnCalls).isEmpty();
+  }
+
+  static Workload workload(String experimentId, String runId) {
+    return new Workload(
+        experimentId,
+        runId,
+        1,
+        "nonce",
+        Map.of(),
+        "busybox",
+        "true",
+        Map.of(),
+        Map.of(),
+        0,
+        null,
+        null);
+  }
+
+  @Test
+  void tick_heartbeatsRunsWaitingOnTheQueue_andDropsClaimsOfRunsThatMovedOn() {
+    ExperimentRecord e = experiment("exp-queue1", 3);
+    String waiting = runningRun(e, 1, "token-of-waiting");
+    String finished = runningRun(e, 2, "token-of-finished");
+    String carried = runningRun(e, 3, "token-of-carried");
+    create("queued", "m5.large", false, 1, 10);
+    PoolWorkDispatcher dispatcher =
+        new PoolWorkDispatcher(
+            "queued", ops.store(), aws::sqs, new PoolInstances(aws::ec2), (r, a) -> false);
+    for (String run : List.of(waiting, finished, carried)) {
+      dispatcher.dispatch(workload(e.id(), run));
+    }
+    assertThat(ops.store().snapshot("queued").dispatches()).hasSize(3);
+    ExperimentRecord read = runs.experiment(e.id()).orElseThrow();
+    assertThat(
+            runs.finishRun(
+                read,
+                finished,
+                1,
+                new DynamoDbExperimentStore.Outcome(
+                    RunStatus.SUCCEEDED, Map.of("value", 1.0), null, 0, "", List.of()),
+                null))
+        .isEqualTo(DynamoDbExperimentStore.FinishResult.FINISHED);
+    long now = clock.instant().getEpochSecond();
+    String carrier = taggedFor("queued");
+    ops.store().recordAgent(AgentReport.busy("queued", carrier, e.id(), carried, 1, now, now));
+    proxy.sfnCalls.clear();
+    PoolTickService.Summary s = service().tick("queued");
+    assertThat(s.heartbeats()).containsExactly(waiting + " attempt 1");
+    assertThat(proxy.sfnCalls)
+        .singleElement()
+        .satisfies(
+            c ->
+                assertThat(c)
+                    .startsWith("AWSStepFunctions.SendTaskHeartbeat")
+                    .contains("token-of-waiting"));
+    assertThat(ops.store().snapshot("queued").dispatches())
+        .extracting(PoolStore.Dispatch::runId)
+        .containsExactlyInAnyOrder(waiting, carried);
+    // Every tick, while it waits.
+    clock.advance(Duration.ofMinutes(1));
+    assertThat(service().tick("queued").heartbeats()).containsExactly(waiting + " attempt 1");
+    assertThat(proxy.sfnCalls)
+        .hasSize(2)
+        .allSatisfy(c -> assertThat(c).startsWith("AWSStepFunctions.SendTaskHeartbeat"));
   }
 
   @Test
