@@ -6,7 +6,6 @@ import dev.orchestra.cli.api.StackConfig;
 import dev.orchestra.local.moto.MotoUnavailableException;
 import dev.orchestra.local.state.LocalStack;
 import dev.orchestra.local.state.LocalState;
-import dev.orchestra.shared.EnvVars;
 import dev.orchestra.shared.TimeScale;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -131,12 +130,7 @@ public final class ApiOptions {
 
   /** The local runtime's API listener, starting the runtime when it is not up. */
   static Endpoint localEndpoint(PrintWriter progress) {
-    TimeScale scale;
-    try {
-      scale = TimeScale.parse(System.getenv(EnvVars.TIME_SCALE));
-    } catch (IllegalArgumentException e) {
-      throw new UserError(e.getMessage());
-    }
+    TimeScale scale = LocalCommand.timeScale();
     LocalStack stack = LocalCommand.stack(progress);
     LocalState state;
     try {

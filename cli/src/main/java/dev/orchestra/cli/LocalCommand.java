@@ -38,6 +38,20 @@ public final class LocalCommand implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
+  /**
+   * The time scale a runtime this command starts runs at: {@code ORCHESTRA_TIME_SCALE}, or the
+   * system property {@code orchestra.time.scale} (for tests in one JVM, which cannot set an
+   * environment variable).
+   */
+  static TimeScale timeScale() {
+    try {
+      return TimeScale.parse(
+          System.getProperty("orchestra.time.scale", System.getenv(EnvVars.TIME_SCALE)));
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
+    }
+  }
+
   static LocalStack stack(PrintWriter out) {
     return new LocalStack(
         LocalStack.defaultHome(),
@@ -62,12 +76,7 @@ public final class LocalCommand implements Runnable {
     @Override
     public Integer call() throws IOException {
       PrintWriter progress = json ? spec.commandLine().getErr() : spec.commandLine().getOut();
-      TimeScale scale;
-      try {
-        scale = TimeScale.parse(System.getenv(EnvVars.TIME_SCALE));
-      } catch (IllegalArgumentException e) {
-        throw new UserError(e.getMessage());
-      }
+      TimeScale scale = timeScale();
       LocalStack stack = stack(progress);
       try {
         stack.up(scale);

@@ -14,7 +14,6 @@ import dev.orchestra.local.LocalEnvironment;
 import dev.orchestra.local.loop.ControlPlanePlan;
 import dev.orchestra.local.moto.MotoUnavailableException;
 import dev.orchestra.local.state.LocalState;
-import dev.orchestra.shared.EnvVars;
 import dev.orchestra.shared.TimeScale;
 import dev.orchestra.shared.config.ConfigParser;
 import dev.orchestra.shared.config.ExperimentConfig;
@@ -187,12 +186,7 @@ public final class OptimizeCommand implements Callable<Integer> {
 
   /** The local runtime's handler configuration, starting the runtime if it is not up. */
   public static OrchestraConfig localConfig(PrintWriter progress) throws IOException {
-    TimeScale scale;
-    try {
-      scale = TimeScale.parse(System.getenv(EnvVars.TIME_SCALE));
-    } catch (IllegalArgumentException e) {
-      throw new UserError(e.getMessage());
-    }
+    TimeScale scale = LocalCommand.timeScale();
     LocalState state;
     try {
       state = LocalCommand.stack(progress).up(scale);

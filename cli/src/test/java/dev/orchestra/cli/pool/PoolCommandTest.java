@@ -29,6 +29,8 @@ class PoolCommandTest {
   @BeforeAll
   static void useTempHome() {
     System.setProperty("orchestra.state.home", home.toString());
+    // The runtime this class starts fires each pool's tick every 3 s instead of every minute.
+    System.setProperty("orchestra.time.scale", "0.05");
   }
 
   @AfterAll
@@ -37,6 +39,7 @@ class PoolCommandTest {
       run("local", "down");
     }
     System.clearProperty("orchestra.state.home");
+    System.clearProperty("orchestra.time.scale");
   }
 
   static Path poolFile(String name, int max) throws Exception {
@@ -226,7 +229,7 @@ class PoolCommandTest {
     assertThat(unknown.err()).startsWith("error: no pool named nope").doesNotContain("Exception");
 
     // --wait follows the pool's own scaling tick (fired by the runtime's schedule, once a minute
-    // in real time) until it has removed the pool's resources.
+    // scaled: every 3 s here) until it has removed the pool's resources.
     Result destroyed = run("pool", "destroy", "api-pool", "--wait", "--endpoint", api);
     assertThat(destroyed.code()).as(destroyed.err()).isZero();
     assertThat(destroyed.err())
