@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.orchestra.functions.LoopContext;
 import dev.orchestra.functions.aws.AwsClients;
+import dev.orchestra.functions.experiment.ExperimentStopper;
 import dev.orchestra.functions.intake.IntakeService;
 import dev.orchestra.functions.pool.PoolOperations;
 import dev.orchestra.functions.pool.PoolRecord;
@@ -15,6 +16,7 @@ import dev.orchestra.local.LocalRuntimeOptions;
 import dev.orchestra.local.router.FaultInjector;
 import dev.orchestra.local.router.RouterRequest;
 import dev.orchestra.local.testing.Poll;
+import dev.orchestra.shared.EnvVars;
 import dev.orchestra.shared.TimeScale;
 import dev.orchestra.shared.config.PoolConfig;
 import dev.orchestra.shared.experiment.ExperimentStatus;
@@ -43,6 +45,7 @@ import software.amazon.awssdk.services.ec2.model.InstanceStateName;
 import software.amazon.awssdk.services.ec2.model.ResourceType;
 import software.amazon.awssdk.services.ec2.model.Tag;
 import software.amazon.awssdk.services.ec2.model.TagSpecification;
+import software.amazon.awssdk.services.sfn.model.ExecutionStatus;
 
 /**
  * Issue #8's "done when" on the whole local stack: pools made by {@link PoolOperations}, their
@@ -369,5 +372,136 @@ class PoolIntegrationTest {
               assertThat(a.reason()).isEqualTo(Reasons.INTERRUPTED);
             });
     assertThat(end.failed()).isZero();
+  }
+
+  /** The stop path of {@code POST /experiments/{id}/stop} (ApiBeans#stopper), on this runtime. */
+  static ExperimentStopper stopper() {
+    return new ExperimentStopper(
+        ctx.store(),
+        ctx.sfn(),
+        ctx::dispatcher,
+        ctx.completion(),
+        runtime.config().require(EnvVars.RUN_STATE_MACHINE_ARN));
+  }
+
+  /** Live processes whose command line contains {@code text}. */
+  static List<ProcessHandle> processes(String text) {
+    return ProcessHandle.allProcesses()
+        .filter(p -> p.info().commandLine().map(c -> c.contains(text)).orElse(false))
+        .toList();
+  }
+
+  @Test
+  void stop_midRun_abortsTheExecutions_recordsTheRunsStopped_andTerminatesTheBusyInstances() {
+    createPool(
+        """
+        pool_name: it-stop
+        instance_types: [t3.micro]
+        max_instances: 2
+        idle_timeout_minutes: 3
+        """);
+    // A sleep no other test runs, so its processes can be found by their command line.
+    String sleep = "sleep 173";
+    String id =
+        submit(
+            EXPERIMENT.formatted("pool-stop", 4, 2, "it-stop"),
+            "run: '" + sleep + "; echo \"{\\\"value\\\": 1}\" > \"$ORCHESTRA_METRICS_FILE\"'\n");
+    String run1 = id + "-r00001";
+    String run2 = id + "-r00002";
+
+    // Both runs on their instances, as the agents reported them, and their processes started.
+    Map<String, String> busy =
+        Poll.until(
+            "two instances of it-stop busy with " + run1 + " and " + run2,
+            Duration.ofSeconds(60),
+            () -> {
+              Map<String, String> out = new java.util.HashMap<>();
+              pools
+                  .store()
+                  .agents("it-stop")
+                  .values()
+                  .forEach(
+                      a -> {
+                        if (a.busy() && a.experimentId().equals(id)) {
+                          out.put(a.runId(), a.instanceId());
+                        }
+                      });
+              return out.keySet().equals(Set.of(run1, run2)) && processes(sleep).size() >= 2
+                  ? out
+                  : null;
+            });
+    long t0 = System.nanoTime();
+    ExperimentRecord afterStop = stopper().stop(id);
+    long stopTook = System.nanoTime() - t0;
+    assertThat(afterStop.stopped()).isTrue();
+
+    // Released by the stop itself: both busy instances are shutting down or terminated already.
+    for (String instance : busy.values()) {
+      assertThat(state(instance))
+          .as("state of %s right after the stop", instance)
+          .isIn(InstanceStateName.SHUTTING_DOWN, InstanceStateName.TERMINATED);
+      assertThat(lifeCalls)
+          .anyMatch(c -> c.startsWith("TerminateInstances") && c.contains(instance));
+    }
+
+    ExperimentRecord end = awaitEnd(id, Duration.ofSeconds(60));
+    long ended = System.nanoTime() - t0;
+    assertThat(end.status()).isEqualTo(ExperimentStatus.STOPPED);
+    assertThat(end.stopped()).isTrue();
+    assertThat(end.issued()).isEqualTo(2);
+    assertThat(end.running()).isZero();
+    List<RunRecord> runs = ctx.store().runs(id);
+    assertThat(runs)
+        .hasSize(2)
+        .allSatisfy(
+            r -> {
+              assertThat(r.status()).isEqualTo(RunStatus.STOPPED);
+              assertThat(r.reason()).isEqualTo(Reasons.STOPPED);
+            });
+    String prefix =
+        runtime
+            .config()
+            .require(EnvVars.RUN_STATE_MACHINE_ARN)
+            .replace(":stateMachine:", ":execution:");
+    for (String run : List.of(run1, run2)) {
+      ExecutionStatus s =
+          Poll.until(
+              "execution of " + run + " to end",
+              Duration.ofSeconds(30),
+              () -> {
+                ExecutionStatus st =
+                    aws.sfn().describeExecution(b -> b.executionArn(prefix + ":" + run)).status();
+                return st == ExecutionStatus.RUNNING ? null : st;
+              });
+      assertThat(s).as("execution of %s", run).isEqualTo(ExecutionStatus.ABORTED);
+    }
+
+    // Nothing left running: the agents of the released instances are gone, and so are the runs'
+    // processes; the instances end terminated in EC2 (by the tag).
+    Poll.until(
+        "the runs' processes and the released instances' agents to be gone",
+        Duration.ofSeconds(20),
+        () ->
+            processes(sleep).isEmpty()
+                    && busy.values().stream()
+                        .noneMatch(i -> runtime.machines().agents().containsKey(i))
+                ? true
+                : null);
+    Poll.until(
+        "the released instances to be terminated",
+        Duration.ofSeconds(30),
+        () ->
+            ofPool("it-stop").stream()
+                .filter(i -> busy.containsValue(i.instanceId()))
+                .allMatch(i -> i.state().name() == InstanceStateName.TERMINATED));
+    Map<String, List<String>> carried = runtime.machines().carried();
+    assertThat(busy)
+        .allSatisfy(
+            (run, instance) -> assertThat(carried.get(instance)).containsExactly(run + "-a1"));
+    // Repeating the stop is harmless.
+    assertThat(stopper().stop(id).status()).isEqualTo(ExperimentStatus.STOPPED);
+    System.out.printf(
+        "pool it-stop: stop() took %.1f s, the experiment was stopped %.1f s after it%n",
+        stopTook / 1e9, ended / 1e9);
   }
 }
