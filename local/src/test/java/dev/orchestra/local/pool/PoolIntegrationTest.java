@@ -504,4 +504,72 @@ class PoolIntegrationTest {
         "pool it-stop: stop() took %.1f s, the experiment was stopped %.1f s after it%n",
         stopTook / 1e9, ended / 1e9);
   }
+
+  @Test
+  void throttlingAnd5xxFromEc2AndSqs_areRetried_andTheExperimentRunsExactlyItsBudget() {
+    FaultInjector faults = runtime.router().faults();
+    faults.seed(9);
+    for (String op : List.of("RunInstances", "DescribeInstances", "TerminateInstances")) {
+      // Each operation's first two calls fail for sure (throttled, then a 500); later ones at a
+      // rate.
+      faults.add(FaultInjector.Rule.next(1, "ec2", op, FaultInjector.Kind.THROTTLE));
+      faults.add(FaultInjector.Rule.next(1, "ec2", op, FaultInjector.Kind.INTERNAL));
+      faults.add(FaultInjector.Rule.rate(0.15, "ec2", op, FaultInjector.Kind.THROTTLE));
+      faults.add(FaultInjector.Rule.rate(0.05, "ec2", op, FaultInjector.Kind.INTERNAL));
+      faults.add(FaultInjector.Rule.rate(0.05, "ec2", op, FaultInjector.Kind.UNAVAILABLE));
+    }
+    faults.add(FaultInjector.Rule.rate(0.05, "sqs", null, FaultInjector.Kind.THROTTLE));
+    faults.add(FaultInjector.Rule.rate(0.03, "sqs", null, FaultInjector.Kind.UNAVAILABLE));
+    try {
+      createPool(
+          """
+          pool_name: it-faults
+          instance_types: [t3.micro]
+          max_instances: 2
+          idle_timeout_minutes: 3
+          """);
+      long t0 = System.nanoTime();
+      String id = submit(EXPERIMENT.formatted("pool-faults", 5, 2, "it-faults"), QUICK_RUN);
+      ExperimentRecord end = awaitEnd(id, Duration.ofSeconds(120));
+      long ranFor = System.nanoTime() - t0;
+
+      assertThat(end.status()).isEqualTo(ExperimentStatus.SUCCEEDED);
+      assertThat(end.issued()).isEqualTo(5);
+      assertThat(end.succeeded()).isEqualTo(5);
+      assertThat(end.failed()).isZero();
+      List<RunRecord> runs = ctx.store().runs(id);
+      assertThat(runs)
+          .hasSize(5)
+          .allSatisfy(
+              r -> {
+                assertThat(r.status()).isEqualTo(RunStatus.SUCCEEDED);
+                assertThat(r.attempt()).as("attempt of %s", r.runId()).isEqualTo(1);
+              });
+      // Each run carried once, by an instance of the pool.
+      Map<String, List<String>> carried = runtime.machines().carried();
+      List<String> attempts = new ArrayList<>();
+      for (Instance i : ofPool("it-faults")) {
+        attempts.addAll(carried.getOrDefault(i.instanceId(), List.of()));
+      }
+      assertThat(attempts)
+          .containsExactlyInAnyOrderElementsOf(runs.stream().map(r -> r.runId() + "-a1").toList());
+      // Nothing left billing: the idle instances terminate themselves, under the same faults.
+      Poll.until(
+          "every instance of it-faults to be terminated once idle",
+          Duration.ofSeconds(40),
+          () ->
+              ofPool("it-faults").stream()
+                  .allMatch(i -> i.state().name() == InstanceStateName.TERMINATED));
+      Map<String, Long> injected = new java.util.LinkedHashMap<>();
+      for (String op : List.of("RunInstances", "DescribeInstances", "TerminateInstances")) {
+        injected.put("ec2:" + op, faults.injected("ec2", op));
+      }
+      injected.put("sqs", faults.injected("sqs"));
+      assertThat(injected).allSatisfy((k, n) -> assertThat(n).as(k).isGreaterThanOrEqualTo(2));
+      System.out.printf(
+          "pool it-faults: 5 runs in %.1f s under faults %s%n", ranFor / 1e9, injected);
+    } finally {
+      faults.clear();
+    }
+  }
 }
