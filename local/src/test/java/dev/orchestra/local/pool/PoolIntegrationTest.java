@@ -572,4 +572,62 @@ class PoolIntegrationTest {
       faults.clear();
     }
   }
+
+  /**
+   * A stop that comes while the work items wait on the queue (no agent has said it is busy with
+   * them, so the stop has no instance to release): an instance the tick launches for them takes
+   * them and runs them, and is terminated as a stray once busy for the boot timeout with a run no
+   * experiment runs (10 minutes; 18 s at this scale). Nothing is left running after that.
+   */
+  @Test
+  void stop_beforeAnAgentTookTheRuns_theirInstancesAreReapedAsStrays() {
+    createPool(
+        """
+        pool_name: it-stop-early
+        instance_types: [t3.micro]
+        max_instances: 2
+        idle_timeout_minutes: 3
+        """);
+    String sleep = "sleep 179";
+    String id =
+        submit(
+            EXPERIMENT.formatted("pool-stop-early", 4, 2, "it-stop-early"),
+            "run: '" + sleep + "; echo \"{\\\"value\\\": 1}\" > \"$ORCHESTRA_METRICS_FILE\"'\n");
+    Poll.until(
+        "two runs of " + id + " dispatched",
+        Duration.ofSeconds(60),
+        () ->
+            ctx.store().runs(id).stream().filter(r -> r.token() != null).count() == 2
+                ? true
+                : null);
+    boolean noneBusy =
+        pools.store().agents("it-stop-early").values().stream().noneMatch(a -> a.busy());
+    long t0 = System.nanoTime();
+    stopper().stop(id);
+    ExperimentRecord end = awaitEnd(id, Duration.ofSeconds(60));
+    assertThat(end.status()).isEqualTo(ExperimentStatus.STOPPED);
+    assertThat(ctx.store().runs(id)).hasSize(2).allMatch(r -> r.status() == RunStatus.STOPPED);
+
+    Poll.until(
+        "every instance of it-stop-early terminated and no process of the stopped runs left",
+        Duration.ofSeconds(90),
+        () ->
+            processes(sleep).isEmpty()
+                    && ofPool("it-stop-early").stream()
+                        .allMatch(i -> i.state().name() == InstanceStateName.TERMINATED)
+                ? true
+                : null);
+    long gone = System.nanoTime() - t0;
+    System.out.printf(
+        "pool it-stop-early: stopped with %s busy agent; instances %s; all terminated and no"
+            + " process left %.1f s after the stop%n",
+        noneBusy ? "no" : "a",
+        runtime.machines().carried().entrySet().stream()
+            .filter(
+                e ->
+                    ofPool("it-stop-early").stream()
+                        .anyMatch(i -> i.instanceId().equals(e.getKey())))
+            .toList(),
+        gone / 1e9);
+  }
 }
