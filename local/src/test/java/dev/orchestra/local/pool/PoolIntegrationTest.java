@@ -607,6 +607,17 @@ class PoolIntegrationTest {
     ExperimentRecord end = awaitEnd(id, Duration.ofSeconds(60));
     assertThat(end.status()).isEqualTo(ExperimentStatus.STOPPED);
     assertThat(ctx.store().runs(id)).hasSize(2).allMatch(r -> r.status() == RunStatus.STOPPED);
+    assertThat(noneBusy).as("no agent was busy with a run when the stop came").isTrue();
+
+    // The tick launches for the items still queued, and their agents take the stopped runs.
+    Poll.until(
+        "an instance of it-stop-early busy with a stopped run of " + id,
+        Duration.ofSeconds(60),
+        () ->
+            pools.store().agents("it-stop-early").values().stream()
+                    .anyMatch(a -> a.busy() && id.equals(a.experimentId()))
+                ? true
+                : null);
 
     Poll.until(
         "every instance of it-stop-early terminated and no process of the stopped runs left",
