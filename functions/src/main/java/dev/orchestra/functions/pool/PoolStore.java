@@ -14,15 +14,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
-import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
-import software.amazon.awssdk.services.dynamodb.model.KeyType;
 import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
-import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 
 /**
  * Pools in DynamoDB, one partition per pool ({@code pool#<name>}): the record (sort key {@code
@@ -58,23 +53,9 @@ public final class PoolStore {
     this.table = table;
   }
 
+  /** The same pk/sk string key schema as the experiments table. */
   public static CreateTableRequest tableRequest(String table) {
-    return CreateTableRequest.builder()
-        .tableName(table)
-        .billingMode(BillingMode.PAY_PER_REQUEST)
-        .attributeDefinitions(
-            AttributeDefinition.builder()
-                .attributeName(PK)
-                .attributeType(ScalarAttributeType.S)
-                .build(),
-            AttributeDefinition.builder()
-                .attributeName(SK)
-                .attributeType(ScalarAttributeType.S)
-                .build())
-        .keySchema(
-            KeySchemaElement.builder().attributeName(PK).keyType(KeyType.HASH).build(),
-            KeySchemaElement.builder().attributeName(SK).keyType(KeyType.RANGE).build())
-        .build();
+    return dev.orchestra.functions.store.DynamoDbExperimentStore.tableRequest(table);
   }
 
   public static void createTable(DynamoDbClient dynamo, String table) {
