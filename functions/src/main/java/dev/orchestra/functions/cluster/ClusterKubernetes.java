@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import java.util.ArrayList;
 import java.util.List;
@@ -195,10 +196,28 @@ public final class ClusterKubernetes {
     return out;
   }
 
-  /** Applies every object (create, or update when present). */
+  /** How many times one object is written again after a 409 Conflict. */
+  static final int CONFLICT_ATTEMPTS = 5;
+
+  /**
+   * Applies every object (create, or update when present). A 409 Conflict on the update means
+   * another writer changed the object between the read and the write (a repeated bootstrap, or
+   * clusters sharing one API server, as the local mock does): the object is written again from the
+   * latest version, as client-go's RetryOnConflict does.
+   */
   public static int apply(KubernetesClient client, List<HasMetadata> objects) {
     for (HasMetadata o : objects) {
-      client.resource(o).createOr(NonDeletingOperation::update);
+      for (int attempt = 1; ; attempt++) {
+        o.getMetadata().setResourceVersion(null);
+        try {
+          client.resource(o).createOr(NonDeletingOperation::update);
+          break;
+        } catch (KubernetesClientException e) {
+          if (e.getCode() != 409 || attempt >= CONFLICT_ATTEMPTS) {
+            throw e;
+          }
+        }
+      }
     }
     return objects.size();
   }
