@@ -1,4 +1,5 @@
-"""Tests of moto_launcher's DynamoDB transaction patch, against moto in process (mock_aws).
+"""Tests of moto_launcher's patches (DynamoDB transactions against moto in process with mock_aws,
+the engine client, JSONPath parsing, the service package listing).
 
 Run by MotoLauncherPatchTest with the launcher's folder on PYTHONPATH."""
 import threading
@@ -135,6 +136,48 @@ class EngineClientPatchTest(unittest.TestCase):
         self.assertEqual(4, len(seen))
         self.assertTrue(all(c is seen[0] for c in seen))
         self.assertIsNot(seen[0], module.boto_client_for("us-east-1", "sqs"))
+
+
+class JsonPathCachePatchTest(unittest.TestCase):
+    def test_eachPathIsParsedOnce_andEvaluatesAsBefore(self):
+        from moto.stepfunctions.parser.asl.utils import json_path
+        from moto.stepfunctions.parser.asl.component.common.path import result_path
+
+        moto_launcher.patch_jsonpath_cache()
+        data = {"run": {"id": "r1", "attempt": 2}, "list": [{"v": 1}, {"v": 2}]}
+        self.assertEqual("r1", json_path.extract_json("$.run.id", data))
+        self.assertEqual([1, 2], json_path.extract_json("$.list[*].v", data))
+        # moto answers a path through an index with a list (its issue 7825 rule), patched or not.
+        self.assertEqual([2], json_path.extract_json("$.list[1].v", data))
+        with self.assertRaises(json_path.NoSuchJsonPathError):
+            json_path.extract_json("$.run.missing", data)
+        self.assertIs(json_path.parse("$.run.id"), json_path.parse("$.run.id"))
+        self.assertIs(result_path.parse("$.result"), result_path.parse("$.result"))
+        # A shared expression writes into the document it is given, never into another.
+        first, second = {"a": 1}, {"a": 2}
+        result_path.parse("$.result").update_or_create(first, {"x": 1})
+        result_path.parse("$.result").update_or_create(second, {"x": 2})
+        self.assertEqual({"a": 1, "result": {"x": 1}}, first)
+        self.assertEqual({"a": 2, "result": {"x": 2}}, second)
+
+    def test_patchingTwice_keepsOneCache(self):
+        from moto.stepfunctions.parser.asl.utils import json_path
+
+        moto_launcher.patch_jsonpath_cache()
+        cached = json_path.parse
+        self.assertEqual([], moto_launcher.patch_jsonpath_cache())
+        self.assertIs(cached, json_path.parse)
+
+
+class ModuleListingPatchTest(unittest.TestCase):
+    def test_servicePackagesAreListedOnce_withTheSameNames(self):
+        from moto import backends
+
+        before = list(backends.list_of_moto_modules())
+        moto_launcher.patch_module_listing()
+        self.assertEqual(before, list(backends.list_of_moto_modules()))
+        self.assertIn("stepfunctions", before)
+        self.assertIn("dynamodb", before)
 
 
 if __name__ == "__main__":

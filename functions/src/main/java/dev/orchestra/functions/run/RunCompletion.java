@@ -13,6 +13,10 @@ import dev.orchestra.shared.experiment.ExperimentIds;
 import dev.orchestra.shared.experiment.ExperimentNotFoundException;
 import dev.orchestra.shared.experiment.ExperimentStatus;
 import dev.orchestra.shared.experiment.RunStatus;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * Record and Refill in one step: writes a run's final outcome, frees its slot, and in the same
@@ -23,6 +27,23 @@ import dev.orchestra.shared.experiment.RunStatus;
  */
 public class RunCompletion {
   private static final int MAX_CONFLICTS = 50;
+  private static final int REMEMBERED_EXPERIMENTS = 1024;
+
+  /**
+   * Experiments whose searcher does not learn from their runs (random search), as learned from an
+   * earlier read in this warm function: their reads fetch the experiment and the run alone, not the
+   * whole partition. The plan never changes, so a stale entry cannot exist; a cold function reads
+   * the partition once.
+   */
+  private final Map<String, Boolean> learnsFromRuns =
+      Collections.synchronizedMap(
+          new LinkedHashMap<>(64, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+              return size() > REMEMBERED_EXPERIMENTS;
+            }
+          });
+
   private final DynamoDbExperimentStore store;
   private final RunIssuer issuer;
   private final StepFunctions sfn;
@@ -47,7 +68,24 @@ public class RunCompletion {
   }
 
   public void complete(String experimentId, String runId, int attempt, Outcome outcome) {
-    complete(partition(experimentId), runId, attempt, outcome);
+    complete(read(experimentId, runId), runId, attempt, outcome);
+  }
+
+  /**
+   * What finishing {@code runId} needs: the experiment and the run, and every run when the next
+   * suggestion learns from them (one Query of the partition); otherwise the experiment and the run
+   * alone (one BatchGetItem, which does not grow with the runs).
+   */
+  public DynamoDbExperimentStore.Partition read(String experimentId, String runId) {
+    Optional<DynamoDbExperimentStore.Partition> read =
+        Boolean.FALSE.equals(learnsFromRuns.get(experimentId))
+            ? store.experimentAndRun(experimentId, runId)
+            : store.partition(experimentId);
+    DynamoDbExperimentStore.Partition p =
+        read.orElseThrow(() -> new ExperimentNotFoundException(experimentId));
+    learnsFromRuns.put(
+        experimentId, suggest != null && p.experiment().plan().type().learnsFromRuns());
+    return p;
   }
 
   /**
@@ -60,7 +98,7 @@ public class RunCompletion {
     DynamoDbExperimentStore.Partition read = first;
     for (int i = 0; i < MAX_CONFLICTS; i++) {
       if (i > 0) {
-        read = partition(experimentId);
+        read = read(experimentId, runId);
       }
       ExperimentRecord exp = read.experiment();
       Accounting.Counters after = afterThis(exp, outcome.status());
@@ -119,10 +157,6 @@ public class RunCompletion {
 
   private ExperimentRecord experiment(String id) {
     return store.experiment(id).orElseThrow(() -> new ExperimentNotFoundException(id));
-  }
-
-  private DynamoDbExperimentStore.Partition partition(String id) {
-    return store.partition(id).orElseThrow(() -> new ExperimentNotFoundException(id));
   }
 
   private static Accounting.Counters afterThis(ExperimentRecord e, RunStatus status) {

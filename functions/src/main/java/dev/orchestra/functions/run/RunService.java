@@ -136,11 +136,8 @@ public class RunService {
    */
   public void record(String experimentId, String runId, int attempt, Map<String, Object> result) {
     long t0 = System.nanoTime();
-    // One Query: the experiment, this run, and the runs Refill's suggestion learns from.
-    DynamoDbExperimentStore.Partition read =
-        store
-            .partition(experimentId)
-            .orElseThrow(() -> new ExperimentNotFoundException(experimentId));
+    // One read: the experiment, this run, and the runs Refill's suggestion learns from, if any.
+    DynamoDbExperimentStore.Partition read = completion.read(experimentId, runId);
     ExperimentRecord exp = read.experiment();
     @SuppressWarnings("unchecked")
     Map<String, Object> metrics =

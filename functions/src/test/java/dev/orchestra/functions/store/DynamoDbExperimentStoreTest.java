@@ -119,6 +119,28 @@ class DynamoDbExperimentStoreTest {
   }
 
   @Test
+  void experimentAndRun_readsTheExperimentAndThatRunOnly_asThePartitionHasThem() {
+    ExperimentRecord e = newExperiment(3, 3, 1);
+    for (int n = 1; n <= 3; n++) {
+      store.issueRun(e.id(), ExperimentIds.runId(e.id(), n), n);
+    }
+    String second = ExperimentIds.runId(e.id(), 2);
+    store.startAttempt(e.id(), second, 1, "nonce-2", "token-2");
+
+    DynamoDbExperimentStore.Partition two = store.experimentAndRun(e.id(), second).orElseThrow();
+    DynamoDbExperimentStore.Partition all = store.partition(e.id()).orElseThrow();
+
+    assertThat(two.runs()).hasSize(1);
+    assertThat(two.run(second)).isEqualTo(all.run(second));
+    assertThat(two.experiment()).isEqualTo(all.experiment());
+    assertThat(two.experiment().issued()).isEqualTo(3);
+    assertThat(store.experimentAndRun(e.id(), ExperimentIds.runId(e.id(), 9)).orElseThrow().runs())
+        .as("a run that does not exist")
+        .isEmpty();
+    assertThat(store.experimentAndRun("no-such-experiment", second)).isEmpty();
+  }
+
+  @Test
   void finishRun_recordsOneObservation_evenWhenRepeated() {
     ExperimentRecord e = newExperiment(1, 1, 1);
     String run = ExperimentIds.runId(e.id(), 1);

@@ -2,7 +2,7 @@
 
 Usage: python3 moto_launcher.py --port PORT [--watch-pid PID]
 
-Before the server starts it patches two things in moto's Step Functions engine:
+Before the server starts it patches moto (items 3 to 5 are described at their functions):
 
 1. moto < 5.2.3: the second StartExecution in one process fails with HTTP 500 ("cannot pickle
    '_thread.RLock'") because start_execution deep-copies the state machine together with its running
@@ -12,6 +12,9 @@ Before the server starts it patches two things in moto's Step Functions engine:
    service calls (lambda:invoke, sqs, dynamodb, aws-sdk:*) to MOTO_PORT, which the runtime sets to
    its router; a router restart would otherwise fail the execution at once with States.Runtime.
    The patched client uses botocore's standard retry mode with enough attempts to span a restart.
+3. DynamoDB transactions: atomic without copying tables (patch_dynamodb_atomicity).
+4. The engine's JSONPath expressions are parsed once per path, not once per use (patch_jsonpath_cache).
+5. moto's service packages are listed once, not on every request (patch_module_listing).
 
 MOTO_PORT must be set by the caller to the router's port; the server's own port is --port.
 """
@@ -137,6 +140,44 @@ def patch_engine_client():
             if getattr(loaded, "boto_client_for", None) is original:
                 loaded.boto_client_for = boto_client_for
     return True
+
+
+def patch_jsonpath_cache():
+    """Parses each JSONPath once. moto's engine evaluates every path of a state (InputPath,
+    Parameters' `.$` fields, ResultPath) with jsonpath_ng's parse(), which builds a new PLY LALR
+    parser, tables and lexer each time (write_tables=0): profiled under the soak, that was 40% of
+    moto's CPU and the larger part of each Task state's latency. A parsed expression holds no
+    state of its own (find and update_or_create work on the data passed in), so one per path
+    string is shared by all executions."""
+    import functools
+
+    import jsonpath_ng
+    import jsonpath_ng.ext
+    from moto.stepfunctions.parser.asl.component.common.path import result_path
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    patched = []
+    for module, original in ((json_path, jsonpath_ng.ext.parse),
+                             (result_path, jsonpath_ng.parse)):
+        if getattr(module, "parse", None) is original:
+            module.parse = functools.lru_cache(maxsize=4096)(original)
+            patched.append(module.__name__)
+    return patched
+
+
+def patch_module_listing():
+    """Lists moto's service packages once. For every request whose host names no service, moto's
+    server walks its own package directory (a listdir and ~150 isdir calls, under the app lock)
+    to find the backend; the packages do not change while it runs."""
+    from moto import backends
+
+    modules = tuple(backends.list_of_moto_modules())
+
+    def list_of_moto_modules():
+        return iter(modules)
+
+    backends.list_of_moto_modules = list_of_moto_modules
+    return len(modules)
 
 
 def _watch(pid):
@@ -299,10 +340,13 @@ def main():
     patched = patch_start_execution()
     patch_engine_client()
     patch_dynamodb_atomicity()
+    cached = patch_jsonpath_cache()
+    modules = patch_module_listing()
     print(
         f"moto_launcher: moto {_moto_version()}, start_execution fix "
         f"{'applied' if patched else 'not needed'}, engine retries {RETRY_ATTEMPTS}, "
-        f"engine calls go to port {os.environ['MOTO_PORT']}",
+        f"engine calls go to port {os.environ['MOTO_PORT']}, JSONPath parse cached in "
+        f"{len(cached)} modules, {modules} service packages listed once",
         flush=True,
     )
     # One log line per request would grow moto.log without bound; keep warnings and errors.

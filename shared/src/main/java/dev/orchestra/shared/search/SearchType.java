@@ -4,5 +4,14 @@ package dev.orchestra.shared.search;
 public enum SearchType {
   OFFLINE,
   RANDOM,
-  GRID
+  GRID;
+
+  /**
+   * Whether a suggestion depends on the runs so far (their observations, or the points already
+   * pending): Bayesian and grid search do; random search draws from its own state alone, so a
+   * refill need not read the runs.
+   */
+  public boolean learnsFromRuns() {
+    return this != RANDOM;
+  }
 }
