@@ -29,6 +29,8 @@ public final class Errors {
   public static final String CLUSTER_STEP_FAILED =
       dev.orchestra.shared.cluster.ClusterStepFailedException.NAME;
 
+  public static final String TRANSIENT = TransientFailureException.NAME;
+
   // Step Functions' own names.
   public static final String STATES_ALL = "States.ALL";
   public static final String STATES_TIMEOUT = "States.Timeout";
@@ -56,6 +58,7 @@ public final class Errors {
               EXPERIMENT_FAILED,
               CLUSTER_REFUSED,
               CLUSTER_STEP_FAILED,
+              TRANSIENT,
               STATES_ALL,
               STATES_TIMEOUT,
               STATES_HEARTBEAT_TIMEOUT,

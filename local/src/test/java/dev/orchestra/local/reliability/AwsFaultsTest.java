@@ -19,6 +19,7 @@ import dev.orchestra.local.router.FaultInjector;
 import dev.orchestra.local.router.FaultInjector.Kind;
 import dev.orchestra.local.router.FaultInjector.Rule;
 import dev.orchestra.local.testing.Poll;
+import dev.orchestra.shared.Errors;
 import dev.orchestra.shared.TimeScale;
 import dev.orchestra.shared.experiment.ExperimentStatus;
 import dev.orchestra.shared.experiment.RunStatus;
@@ -281,6 +282,65 @@ class AwsFaultsTest {
     assertThat(runs.stream().filter(run -> run.status() == RunStatus.FAILED))
         .singleElement()
         .satisfies(run -> assertThat(run.number()).isEqualTo(2));
+  }
+
+  @Test
+  void experimentSteps_thatFailTransiently_areRetried_andTheExperimentSucceeds()
+      throws IOException {
+    // An experiment step whose AWS call failed transiently (a timeout past the SDK's retries, a
+    // 5xx) used to take the Catch to MarkFailed: one slow DynamoDB call failed a whole experiment.
+    // Handlers now report such failures as TransientFailureException, which the machine retries.
+    String transientName = Errors.TRANSIENT;
+    faults.add(
+        Rule.next(1, "lambda", "Invoke", Kind.FAIL)
+            .containing("orchestra-prepare/invocations")
+            .failing(transientName, 200));
+    faults.add(
+        Rule.next(1, "lambda", "Invoke", Kind.FAIL)
+            .containing("orchestra-prepare/invocations")
+            .failing(transientName, 200)
+            .afterEffect());
+    faults.add(
+        Rule.next(1, "lambda", "Invoke", Kind.FAIL)
+            .containing("orchestra-wait-until-done/invocations")
+            .failing(transientName, 200)
+            .afterEffect());
+    faults.add(
+        Rule.next(1, "lambda", "Invoke", Kind.FAIL)
+            .containing("orchestra-finalize/invocations")
+            .failing(transientName, 200)
+            .afterEffect());
+    Path dir = Files.createTempDirectory("orchestra-transient-");
+    Files.writeString(
+        dir.resolve("run.sh"),
+        "printf '{\"value\": %s}' \"$ORCHESTRA_PARAM_X\" > \"$ORCHESTRA_METRICS_FILE\"\n");
+    IntakeService.Result r =
+        ctx.intake()
+            .submit(
+                "name: transient\ntype: random\nmetrics: [{name: value, objective: minimize}]\n"
+                    + "parameters: [{name: x, type: double, bounds: {min: 0, max: 1}}]\n"
+                    + "budget: 3\nparallel_bandwidth: 2\n",
+                "run: sh run.sh\n",
+                UUID.randomUUID().toString(),
+                null,
+                dir.toString(),
+                null);
+    assertThat(r.findings()).isEmpty();
+    ExperimentRecord end =
+        Poll.until(
+            "the experiment whose steps failed transiently to end",
+            Duration.ofSeconds(150),
+            () ->
+                ctx.store()
+                    .experiment(r.experimentId())
+                    .filter(e -> e.status().isFinal())
+                    .orElse(null));
+    assertThat(faults.injected("lambda", "Invoke")).isEqualTo(4);
+    assertThat(end.status()).isEqualTo(ExperimentStatus.SUCCEEDED);
+    assertThat(end.issued()).isEqualTo(3);
+    assertThat(end.succeeded()).isEqualTo(3);
+    assertThat(end.best()).contains("\"run\"");
+    assertThat(ctx.store().runs(r.experimentId())).hasSize(3);
   }
 
   // ---- cluster create ----
