@@ -1,6 +1,10 @@
 package dev.orchestra.cli.bench;
 
 import dev.orchestra.functions.Json;
+import dev.orchestra.functions.api.ApiException;
+import dev.orchestra.functions.api.Bodies;
+import dev.orchestra.functions.api.Ids;
+import dev.orchestra.functions.api.Pages;
 import dev.orchestra.functions.results.ResultsService;
 import dev.orchestra.shared.config.ConfigKind;
 import dev.orchestra.shared.config.ConfigParser;
@@ -40,7 +44,12 @@ public final class HostileInput {
     CLUSTER_YML,
     RUN_YML,
     EXPERIMENT_YML,
-    RESULT_MESSAGE
+    RESULT_MESSAGE,
+    /**
+     * A request as the API decodes it before any AWS call: a route, its Content-Type and body
+     * (submissions of experiments, clusters and pools) or its path id and page parameters.
+     */
+    API_REQUEST
   }
 
   /** An input that broke the rules, with its seed. */
@@ -102,6 +111,29 @@ public final class HostileInput {
           + "\"exit_code\":0,\"metrics\":{\"accuracy\":0.93,\"latency\":4},"
           + "\"output_tail\":\"done\\n\"}";
 
+  /** The API's routes whose request decoding the fuzz drives. */
+  static final String[] API_ROUTES = {"experiments", "clusters", "pools", "list"};
+
+  static final String[] CONTENT_TYPES = {
+    "application/json",
+    "application/json; charset=utf-8",
+    "APPLICATION/JSON",
+    "application/yaml",
+    "text/yaml",
+    "application/x-yaml; charset=utf-8",
+    "text/plain",
+    "",
+    "application/",
+    ";;;",
+    "application/json;;charset"
+  };
+
+  static final String API_JSON_SUBMISSION =
+      "{\"experiment\":{\"name\":\"fuzz\",\"type\":\"random\",\"metrics\":[{\"name\":\"a\"}],"
+          + "\"parameters\":[{\"name\":\"x\",\"type\":\"double\",\"bounds\":{\"min\":0,\"max\":1}}],"
+          + "\"budget\":4},\"run\":\"run: python3 train.py\\n\",\"cluster\":\"gpu\","
+          + "\"pool\":null}";
+
   private final ExecutorService worker =
       Executors.newSingleThreadExecutor(
           r -> {
@@ -119,9 +151,13 @@ public final class HostileInput {
           case RUN_YML -> RUN;
           case EXPERIMENT_YML -> EXPERIMENT;
           case RESULT_MESSAGE -> MESSAGE;
+          case API_REQUEST -> API_JSON_SUBMISSION;
         };
     if (target == Target.RESULT_MESSAGE) {
       return jsonMutant(base, r);
+    }
+    if (target == Target.API_REQUEST) {
+      return apiRequest(r);
     }
     return switch (r.nextInt(4)) {
       case 0 -> randomYaml(r);
@@ -180,6 +216,9 @@ public final class HostileInput {
 
   private static Optional<String> decode(Target target, String input) {
     try {
+      if (target == Target.API_REQUEST) {
+        return decodeApiRequest(input);
+      }
       if (target == Target.RESULT_MESSAGE) {
         ResultMessage m;
         try {
@@ -190,26 +229,121 @@ public final class HostileInput {
         ResultsService.shapeProblem(m); // a verdict either way; it must not throw
         return Optional.empty();
       }
-      ConfigKind kind =
-          switch (target) {
-            case CLUSTER_YML -> ConfigKind.CLUSTER;
-            case RUN_YML -> ConfigKind.RUN;
-            default -> ConfigKind.EXPERIMENT;
-          };
-      Parsed<?> parsed = ConfigParser.parse(kind, "fuzz.yml", input);
-      if (parsed.ok() == !parsed.findings().isEmpty()) {
-        return Optional.of("a model and findings at once, or neither");
-      }
-      for (var f : parsed.findings()) {
-        if (f.problem() == null || f.problem().isBlank() || f.fix() == null || f.fix().isBlank()) {
-          return Optional.of("a finding without a problem or a fix: " + f);
-        }
-      }
-      return Optional.empty();
+      return parseConfig(target, input);
     } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
       return Optional.of("threw " + e);
     }
   }
+
+  private static Optional<String> parseConfig(Target target, String input) {
+    ConfigKind kind =
+        switch (target) {
+          case CLUSTER_YML -> ConfigKind.CLUSTER;
+          case RUN_YML -> ConfigKind.RUN;
+          default -> ConfigKind.EXPERIMENT;
+        };
+    return parseConfig(kind, input);
+  }
+
+  /** A verdict on one file: a model or findings (never both, never neither), each with its fix. */
+  private static Optional<String> parseConfig(ConfigKind kind, String input) {
+    Parsed<?> parsed = ConfigParser.parse(kind, "fuzz.yml", input);
+    if (parsed.ok() == !parsed.findings().isEmpty()) {
+      return Optional.of("a model and findings at once, or neither");
+    }
+    for (var f : parsed.findings()) {
+      if (f.problem() == null || f.problem().isBlank() || f.fix() == null || f.fix().isBlank()) {
+        return Optional.of("a finding without a problem or a fix: " + f);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The API's decoding of one request, as its controllers do it before any AWS call: the body by
+   * its Content-Type ({@link Bodies}), then the files' text as intake parses them; or a path id and
+   * the page parameters. A refusal must be an {@link ApiException} with a 4xx status (the API
+   * answers it as such); anything else thrown would be a 500.
+   */
+  static Optional<String> decodeApiRequest(String input) {
+    String[] parts = input.split("\n", 3);
+    String route = parts[0];
+    String second = parts.length > 1 ? parts[1] : "";
+    String rest = parts.length > 2 ? parts[2] : null;
+    try {
+      switch (route) {
+        case "experiments" -> {
+          Bodies.Submission sub = Bodies.experiment(second, rest);
+          Optional<String> p = parseConfig(ConfigKind.EXPERIMENT, sub.experimentText());
+          if (p.isEmpty() && sub.runText() != null) {
+            p = parseConfig(ConfigKind.RUN, sub.runText());
+          }
+          return p;
+        }
+        case "clusters" -> {
+          return parseConfig(ConfigKind.CLUSTER, Bodies.clusterText(second, rest));
+        }
+        case "pools" -> {
+          return parseConfig(ConfigKind.POOL, Bodies.poolText(second, rest));
+        }
+        default -> {
+          String[] page = rest == null ? new String[0] : rest.split("\n", 2);
+          Pages.limit(second);
+          Pages.after("runs", page.length > 0 ? page[0] : null);
+          Ids.id("experiment id", page.length > 1 ? page[1] : "");
+          Ids.cluster(page.length > 1 ? page[1] : "");
+          Ids.pool(page.length > 1 ? page[1] : "");
+          return Optional.empty();
+        }
+      }
+    } catch (ApiException refused) {
+      int status = refused.status().getCode();
+      return status >= 400 && status < 500
+          ? Optional.empty()
+          : Optional.of("refused with status " + status + ": " + refused.getMessage());
+    }
+  }
+
+  /** A hostile API request: route, then Content-Type (or page limit), then body (or token, id). */
+  static String apiRequest(Random r) {
+    String route = API_ROUTES[r.nextInt(API_ROUTES.length)];
+    if (route.equals("list")) {
+      String limit =
+          switch (r.nextInt(4)) {
+            case 0 -> Integer.toString(r.nextInt());
+            case 1 -> "";
+            case 2 -> garbage(r).replace('\n', ' ');
+            default -> Long.toString(r.nextLong()) + "9999999999";
+          };
+      String token =
+          switch (r.nextInt(3)) {
+            case 0 -> java.util.Base64.getUrlEncoder().encodeToString(garbage(r).getBytes(UTF8));
+            case 1 -> garbage(r).replace('\n', ' ');
+            default -> Pages.token("runs", "exp-" + r.nextInt(1000) + "-r0000" + r.nextInt(9));
+          };
+      String id = r.nextBoolean() ? garbage(r).replace('\n', ' ') : "exp-" + r.nextInt(1000);
+      return route + "\n" + limit.replace('\n', ' ') + "\n" + token + "\n" + id;
+    }
+    String type = CONTENT_TYPES[r.nextInt(CONTENT_TYPES.length)];
+    String body =
+        switch (r.nextInt(5)) {
+          case 0 -> garbage(r);
+          case 1 -> randomYaml(r);
+          case 2 -> yamlMutant(route.equals("experiments") ? EXPERIMENT : CLUSTER, r);
+          default -> jsonMutant(apiJson(route), r);
+        };
+    return route + "\n" + type + "\n" + body;
+  }
+
+  private static String apiJson(String route) {
+    return switch (route) {
+      case "clusters" -> "{\"cluster\":\"cluster_name: c\\ncpu: {instance_type: m5.large}\\n\"}";
+      case "pools" -> "{\"pool\":{\"name\":\"p\",\"instance_types\":[\"g5.xlarge\"]}}";
+      default -> API_JSON_SUBMISSION;
+    };
+  }
+
+  private static final java.nio.charset.Charset UTF8 = StandardCharsets.UTF_8;
 
   /**
    * Runs seeds {@code firstSeed, firstSeed + 1, ...} round-robin over the targets until {@code

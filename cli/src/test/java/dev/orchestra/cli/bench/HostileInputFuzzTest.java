@@ -30,6 +30,25 @@ class HostileInputFuzzTest {
     assertThat(FUZZ.check(Target.RESULT_MESSAGE, input)).as("seed %d", seed).isEmpty();
   }
 
+  @Property(tries = 300, seed = "20261122", shrinking = ShrinkingMode.OFF)
+  void hostileApiRequest_isDecodedOrRefusedAs4xx_within1s(
+      @ForAll @LongRange(min = 0, max = Long.MAX_VALUE / 2) long seed) {
+    String input = HostileInput.generate(Target.API_REQUEST, seed);
+    assertThat(FUZZ.check(Target.API_REQUEST, input)).as("seed %d", seed).isEmpty();
+  }
+
+  @Test
+  void apiDecoding_acceptsAValidSubmission_andRefusesAnUnknownJsonFieldTypeAs4xx() {
+    assertThat(
+            HostileInput.decodeApiRequest(
+                "experiments\napplication/json\n" + HostileInput.API_JSON_SUBMISSION))
+        .isEmpty();
+    assertThat(HostileInput.decodeApiRequest("experiments\napplication/json\n{\"experiment\": 7}"))
+        .as("refused as a 400, not thrown as something else")
+        .isEmpty();
+    assertThat(HostileInput.decodeApiRequest("list\n-5\nnot-a-token\n../../etc")).isEmpty();
+  }
+
   @Test
   void campaign_countsInputsAndReportsNoFailures() {
     HostileInput.Campaign c = FUZZ.run(1, java.time.Duration.ofSeconds(20), 400);

@@ -105,13 +105,17 @@ public final class Bodies {
     try {
       node = Json.MAPPER.readTree(body);
     } catch (JsonProcessingException e) {
+      // Some failures (a number too large for its type, a stream constraint) carry no location.
+      String where =
+          e.getLocation() == null
+              ? ""
+              : " (line "
+                  + e.getLocation().getLineNr()
+                  + ", column "
+                  + e.getLocation().getColumnNr()
+                  + ")";
       throw ApiException.badRequest(
-          "the body is not valid JSON (line "
-              + e.getLocation().getLineNr()
-              + ", column "
-              + e.getLocation().getColumnNr()
-              + "): "
-              + e.getOriginalMessage());
+          "the body is not valid JSON" + where + ": " + e.getOriginalMessage());
     }
     if (node == null || !node.isObject()) {
       throw ApiException.badRequest("the body must be a JSON object, e.g. {\"experiment\": ...}");

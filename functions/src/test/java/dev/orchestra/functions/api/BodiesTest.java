@@ -93,4 +93,23 @@ class BodiesTest {
               ApiException.class, e -> assertThat(e.code()).isEqualTo("bad_request"));
     }
   }
+
+  @Test
+  void jsonNestedBeyondTheParsersLimit_isBadRequest_notAnInternalError() {
+    // Found by the API request fuzz (seed 55): Jackson's nesting limit fails without a location,
+    // and reading the location threw a NullPointerException, which the API answered as a 500.
+    String deep =
+        "{\"pool\": {\"name\": \"p\"}, \"deep\": " + "[".repeat(1001) + "]".repeat(1001) + "}";
+    for (String type : new String[] {"application/json"}) {
+      assertThatThrownBy(() -> Bodies.poolText(type, deep))
+          .isInstanceOfSatisfying(
+              ApiException.class,
+              e -> {
+                assertThat(e.code()).isEqualTo("bad_request");
+                assertThat(e.getMessage()).contains("not valid JSON").contains("nesting depth");
+              });
+      assertThatThrownBy(() -> Bodies.experiment(type, deep)).isInstanceOf(ApiException.class);
+      assertThatThrownBy(() -> Bodies.clusterText(type, deep)).isInstanceOf(ApiException.class);
+    }
+  }
 }
