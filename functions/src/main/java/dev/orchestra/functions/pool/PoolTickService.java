@@ -6,6 +6,7 @@ import dev.orchestra.functions.store.DynamoDbExperimentStore;
 import dev.orchestra.functions.store.RunRecord;
 import dev.orchestra.shared.config.PoolConfig;
 import dev.orchestra.shared.experiment.ExperimentIds;
+import dev.orchestra.shared.experiment.RunStatus;
 import dev.orchestra.shared.pool.AgentReport;
 import dev.orchestra.shared.pool.PoolAgent;
 import dev.orchestra.shared.pool.PoolScaler;
@@ -321,7 +322,8 @@ public final class PoolTickService {
    * Instances whose agent has said for longer than the boot timeout that it is busy with a run
    * attempt no experiment runs any more (the run finished, moved to another attempt, or is unknown)
    * and that has had no sign of life for as long: stuck, and known to no experiment. The scaler
-   * never touches busy instances, so without this they would run (and cost) forever.
+   * never touches busy instances, so without this they would run (and cost) forever. An instance
+   * busy with a run that was stopped is released at the next tick, without the grace.
    */
   private List<String> strays(Tick t, PoolStore.Snapshot snap, List<Instance> all) {
     Duration grace = scaled(BOOT_TIMEOUT);
@@ -332,11 +334,27 @@ public final class PoolTickService {
       if ((state != PoolScaler.State.RUNNING && state != PoolScaler.State.PENDING)
           || snap.terminated().containsKey(i.instanceId())
           || a == null
-          || !a.busy()
-          || t.now.isBefore(Instant.ofEpochSecond(a.since()).plus(grace))) {
+          || !a.busy()) {
         continue;
       }
       RunRecord run = runs.get().run(a.experimentId(), a.runId()).orElse(null);
+      if (run != null && run.status() == RunStatus.STOPPED) {
+        // The run was stopped while its work item still waited on the queue (the stop had no
+        // instance to release then) and an agent took the item afterwards: nothing will record
+        // what it computes, so it is released at once rather than after the boot timeout.
+        out.add(i.instanceId());
+        t.reasons.add(
+            i.instanceId()
+                + " is busy with "
+                + a.runId()
+                + " attempt "
+                + a.attempt()
+                + ", which was stopped: terminated (stray)");
+        continue;
+      }
+      if (t.now.isBefore(Instant.ofEpochSecond(a.since()).plus(grace))) {
+        continue;
+      }
       boolean running = run != null && !run.status().isFinal() && run.attempt() == a.attempt();
       boolean quiet =
           run == null

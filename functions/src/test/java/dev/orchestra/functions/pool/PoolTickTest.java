@@ -7,6 +7,8 @@ import dev.orchestra.functions.OrchestraConfig;
 import dev.orchestra.functions.aws.AwsClients;
 import dev.orchestra.functions.aws.StepFunctions;
 import dev.orchestra.functions.store.DynamoDbExperimentStore;
+import dev.orchestra.functions.store.DynamoDbExperimentStore.FinishResult;
+import dev.orchestra.functions.store.DynamoDbExperimentStore.Outcome;
 import dev.orchestra.functions.store.ExperimentRecord;
 import dev.orchestra.shared.EnvVars;
 import dev.orchestra.shared.experiment.ExperimentIds;
@@ -593,6 +595,37 @@ class PoolTickTest {
     assertThat(ops.store().snapshot("stray").terminated()).containsEntry(id, "stray");
     // Terminated by Orchestra: not an interruption of that run.
     assertThat(service().tick("stray").failedAttempts()).isEmpty();
+  }
+
+  @Test
+  void tick_releasesAnInstanceBusyWithAStoppedRun_atOnce_withoutTheBootTimeout() {
+    // A stop while the work item still waited on the queue had no instance to release; an agent
+    // that takes the item afterwards is released by the next tick.
+    ExperimentRecord e = experiment();
+    String run = ExperimentIds.runId(e.id(), 1);
+    runs.issueRun(e.id(), run, 1);
+    runs.startAttempt(e.id(), run, 1, "nonce-1", "token-1").orElseThrow();
+    ExperimentRecord read = runs.experiment(e.id()).orElseThrow();
+    assertThat(
+            runs.finishRun(
+                read,
+                run,
+                1,
+                new Outcome(RunStatus.STOPPED, null, "stopped", null, null, List.of()),
+                null))
+        .isEqualTo(FinishResult.FINISHED);
+    PoolRecord p = create("stopped", "m5.large", false, 2, 10);
+    queueRuns(p, 1);
+    String id = service().tick("stopped").launched().get(0);
+    drain(p);
+    long now = clock.instant().getEpochSecond();
+    ops.store().recordAgent(AgentReport.busy("stopped", id, e.id(), run, 1, now, now));
+    PoolTickService.Summary s = service().tick("stopped");
+    assertThat(s.terminated()).containsExactly(id);
+    assertThat(s.reasons()).anyMatch(r -> r.contains(id) && r.contains("was stopped"));
+    assertThat(service().tick("stopped").failedAttempts())
+        .as("terminated by Orchestra: not an interruption")
+        .isEmpty();
   }
 
   @Test
