@@ -429,9 +429,7 @@ class PoolTickTest {
   @Test
   void tick_spotInstanceGoneUnderARun_failsTheAttemptAsInterrupted_once() {
     ExperimentRecord e = experiment();
-    String run = ExperimentIds.runId(e.id(), 1);
-    runs.issueRun(e.id(), run, 1);
-    runs.startAttempt(e.id(), run, 1, "nonce-1", "token-of-attempt-1").orElseThrow();
+    String run = runningRun(e, 1, "token-of-attempt-1");
     PoolRecord p = create("spotty", "m5.large", true, 2, 10);
     queueRuns(p, 1);
     String id = service().tick("spotty").launched().get(0);
@@ -602,9 +600,7 @@ class PoolTickTest {
     // A stop while the work item still waited on the queue had no instance to release; an agent
     // that takes the item afterwards is released by the next tick.
     ExperimentRecord e = experiment();
-    String run = ExperimentIds.runId(e.id(), 1);
-    runs.issueRun(e.id(), run, 1);
-    runs.startAttempt(e.id(), run, 1, "nonce-1", "token-1").orElseThrow();
+    String run = runningRun(e, 1, "token-1");
     ExperimentRecord read = runs.experiment(e.id()).orElseThrow();
     assertThat(
             runs.finishRun(

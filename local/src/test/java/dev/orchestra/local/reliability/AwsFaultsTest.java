@@ -217,6 +217,60 @@ class AwsFaultsTest {
     assertThat(sendTaskSuccess).isGreaterThanOrEqualTo(4 + 1);
   }
 
+  /**
+   * The next invocation of {@code function} fails as Unhandled {@code error}, before or after it
+   * ran.
+   */
+  static void failNextInvoke(String function, String error, boolean afterEffect) {
+    Rule rule =
+        Rule.next(1, "lambda", "Invoke", Kind.FAIL)
+            .containing(function + "/invocations")
+            .failing(error, 200);
+    faults.add(afterEffect ? rule.afterEffect() : rule);
+  }
+
+  /**
+   * Runs a random search over x in [0, 1] of {@code budget} runs at bandwidth 2 whose runs report x
+   * as "value", except those {@code failing} (exit 3); returns the experiment once it ended.
+   */
+  static ExperimentRecord runToEnd(String name, int budget, int failing) throws IOException {
+    Path dir = Files.createTempDirectory("orchestra-" + name + "-");
+    Files.writeString(
+        dir.resolve("run.sh"),
+        """
+        n=${ORCHESTRA_RUN_ID##*-r}
+        if [ "$(expr "$n" + 0)" -eq %d ]; then exit 3; fi
+        printf '{"value": %%s}' "$ORCHESTRA_PARAM_X" > "$ORCHESTRA_METRICS_FILE"
+        """
+            .formatted(failing));
+    IntakeService.Result r =
+        ctx.intake()
+            .submit(
+                "name: "
+                    + name
+                    + "\ntype: random\nmetrics: [{name: value, objective: minimize}]\n"
+                    + "parameters: [{name: x, type: double, bounds: {min: 0, max: 1}}]\n"
+                    + "budget: "
+                    + budget
+                    + "\nparallel_bandwidth: 2\nmax_failed_runs: "
+                    + budget
+                    + "\n",
+                "run: sh run.sh\n",
+                UUID.randomUUID().toString(),
+                null,
+                dir.toString(),
+                null);
+    assertThat(r.findings()).isEmpty();
+    return Poll.until(
+        "experiment " + name + " to end",
+        Duration.ofSeconds(150),
+        () ->
+            ctx.store()
+                .experiment(r.experimentId())
+                .filter(e -> e.status().isFinal())
+                .orElse(null));
+  }
+
   @Test
   void recordAndRecordFailure_whoseHandlerThrowsAnSdkTimeout_areRetried_soNoRunStaysRunning()
       throws IOException {
@@ -225,56 +279,17 @@ class AwsFaultsTest {
     // execution failed, and its run stayed running forever with its slot lost (8 of 787 runs,
     // until the experiment stalled). Before the handler ran and after it took effect, for both.
     String timeout = "software.amazon.awssdk.core.exception.ApiCallTimeoutException";
-    faults.add(
-        Rule.next(1, "lambda", "Invoke", Kind.FAIL)
-            .containing("orchestra-record/invocations")
-            .failing(timeout, 200));
-    faults.add(
-        Rule.next(1, "lambda", "Invoke", Kind.FAIL)
-            .containing("orchestra-record/invocations")
-            .failing(timeout, 200)
-            .afterEffect());
-    faults.add(
-        Rule.next(1, "lambda", "Invoke", Kind.FAIL)
-            .containing("orchestra-record-failure/invocations")
-            .failing(timeout, 200)
-            .afterEffect());
-    Path dir = Files.createTempDirectory("orchestra-sdk-timeout-");
+    failNextInvoke("orchestra-record", timeout, false);
+    failNextInvoke("orchestra-record", timeout, true);
+    failNextInvoke("orchestra-record-failure", timeout, true);
     // Run 2 fails (RecordFailure), the others succeed (Record).
-    Files.writeString(
-        dir.resolve("run.sh"),
-        """
-        n=${ORCHESTRA_RUN_ID##*-r}
-        if [ "$(expr "$n" + 0)" -eq 2 ]; then exit 3; fi
-        printf '{"value": %s}' "$ORCHESTRA_PARAM_X" > "$ORCHESTRA_METRICS_FILE"
-        """);
-    IntakeService.Result r =
-        ctx.intake()
-            .submit(
-                "name: sdk-timeout\ntype: random\nmetrics: [{name: value, objective: minimize}]\n"
-                    + "parameters: [{name: x, type: double, bounds: {min: 0, max: 1}}]\n"
-                    + "budget: 3\nparallel_bandwidth: 2\nmax_failed_runs: 3\n",
-                "run: sh run.sh\n",
-                UUID.randomUUID().toString(),
-                null,
-                dir.toString(),
-                null);
-    assertThat(r.findings()).isEmpty();
-    ExperimentRecord end =
-        Poll.until(
-            "the experiment whose Record and RecordFailure timed out to end",
-            Duration.ofSeconds(150),
-            () ->
-                ctx.store()
-                    .experiment(r.experimentId())
-                    .filter(e -> e.status().isFinal())
-                    .orElse(null));
+    ExperimentRecord end = runToEnd("sdk-timeout", 3, 2);
     assertThat(faults.injected("lambda", "Invoke")).isEqualTo(3);
     assertThat(end.issued()).isEqualTo(3);
     assertThat(end.running()).isZero();
     assertThat(end.succeeded()).isEqualTo(2);
     assertThat(end.failed()).isEqualTo(1);
-    List<RunRecord> runs = ctx.store().runs(r.experimentId());
+    List<RunRecord> runs = ctx.store().runs(end.id());
     assertThat(runs).hasSize(3);
     assertThat(runs.stream().filter(run -> run.status() == RunStatus.SUCCEEDED))
         .hasSize(2)
@@ -290,57 +305,17 @@ class AwsFaultsTest {
     // An experiment step whose AWS call failed transiently (a timeout past the SDK's retries, a
     // 5xx) used to take the Catch to MarkFailed: one slow DynamoDB call failed a whole experiment.
     // Handlers now report such failures as TransientFailureException, which the machine retries.
-    String transientName = Errors.TRANSIENT;
-    faults.add(
-        Rule.next(1, "lambda", "Invoke", Kind.FAIL)
-            .containing("orchestra-prepare/invocations")
-            .failing(transientName, 200));
-    faults.add(
-        Rule.next(1, "lambda", "Invoke", Kind.FAIL)
-            .containing("orchestra-prepare/invocations")
-            .failing(transientName, 200)
-            .afterEffect());
-    faults.add(
-        Rule.next(1, "lambda", "Invoke", Kind.FAIL)
-            .containing("orchestra-wait-until-done/invocations")
-            .failing(transientName, 200)
-            .afterEffect());
-    faults.add(
-        Rule.next(1, "lambda", "Invoke", Kind.FAIL)
-            .containing("orchestra-finalize/invocations")
-            .failing(transientName, 200)
-            .afterEffect());
-    Path dir = Files.createTempDirectory("orchestra-transient-");
-    Files.writeString(
-        dir.resolve("run.sh"),
-        "printf '{\"value\": %s}' \"$ORCHESTRA_PARAM_X\" > \"$ORCHESTRA_METRICS_FILE\"\n");
-    IntakeService.Result r =
-        ctx.intake()
-            .submit(
-                "name: transient\ntype: random\nmetrics: [{name: value, objective: minimize}]\n"
-                    + "parameters: [{name: x, type: double, bounds: {min: 0, max: 1}}]\n"
-                    + "budget: 3\nparallel_bandwidth: 2\n",
-                "run: sh run.sh\n",
-                UUID.randomUUID().toString(),
-                null,
-                dir.toString(),
-                null);
-    assertThat(r.findings()).isEmpty();
-    ExperimentRecord end =
-        Poll.until(
-            "the experiment whose steps failed transiently to end",
-            Duration.ofSeconds(150),
-            () ->
-                ctx.store()
-                    .experiment(r.experimentId())
-                    .filter(e -> e.status().isFinal())
-                    .orElse(null));
+    failNextInvoke("orchestra-prepare", Errors.TRANSIENT, false);
+    failNextInvoke("orchestra-prepare", Errors.TRANSIENT, true);
+    failNextInvoke("orchestra-wait-until-done", Errors.TRANSIENT, true);
+    failNextInvoke("orchestra-finalize", Errors.TRANSIENT, true);
+    ExperimentRecord end = runToEnd("transient", 3, 0);
     assertThat(faults.injected("lambda", "Invoke")).isEqualTo(4);
     assertThat(end.status()).isEqualTo(ExperimentStatus.SUCCEEDED);
     assertThat(end.issued()).isEqualTo(3);
     assertThat(end.succeeded()).isEqualTo(3);
     assertThat(end.best()).contains("\"run\"");
-    assertThat(ctx.store().runs(r.experimentId())).hasSize(3);
+    assertThat(ctx.store().runs(end.id())).hasSize(3);
   }
 
   // ---- cluster create ----
