@@ -19,7 +19,8 @@
 # by the probe). Exits 1 when a function breaks that or its probe fails to report.
 # Needs `mvn -B -Plambda -pl functions,cdk -am package -DskipTests` (jars, cdk classes and the probe
 # in cdk/target/test-classes). ONLY=orchestra-cluster-validate,... runs a subset (cluster steps
-# depend on the earlier ones).
+# depend on the earlier ones). KEEP_LOGS=dir keeps each function's class-load log (stamped with JVM
+# uptime: a gap between two loads is the JVM waiting on the network) as dir/<function>.class-load.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -89,6 +90,7 @@ probe() { # function jar-group input
     dev.orchestra.cdk.bench.ColdStartProbe "$3" 2>/dev/null | grep "^$1 " | tail -1 || true)
   built=$(grep -oE 'software\.amazon\.awssdk\.services\.[a-z0-9]+\.Default[A-Za-z0-9]+Client ' "$log" \
     | sed -E 's/.*\.Default([A-Za-z0-9]+)Client /\1/' | sort -u | tr '\n' ',' | sed 's/,$//')
+  if [[ -n "${KEEP_LOGS:-}" ]]; then mkdir -p "$KEEP_LOGS" && cp "$log" "$KEEP_LOGS/$1.class-load.log"; fi
   rm -f "$log"
   if [[ -z "$line" ]]; then
     FAILED+=("$1: the probe reported nothing")
