@@ -5,7 +5,11 @@
 # serves GET /experiments (a scan of the empty table); the 19 cluster
 # steps run in create → update → idle → rollback → destroy order on one cluster, so each makes the
 # real calls of its step (IAM roles, an EKS cluster and node group in moto; steps that need what
-# raw moto lacks — access entries, add-ons, a Kubernetes API — end at that call).
+# raw moto lacks — access entries, add-ons — end at that call; BootstrapKubernetes applies its
+# manifests to fabric8's mock Kubernetes API in CRUD mode, reached through ORCHESTRA_K8S_ENDPOINT as
+# in the local runtime); the pool tick (orchestra-pool-tick) ticks a pool that has no record, its
+# natural first call: it looks for orphaned tagged instances and spot requests in EC2 and reads
+# the pool table.
 #
 # moto's own per-service start-up is paid before the first probe (one read per service), not by
 # the first function that calls the service.
@@ -15,14 +19,26 @@
 # by the probe). Exits 1 when a function breaks that or its probe fails to report.
 # Needs `mvn -B -Plambda -pl functions,cdk -am package -DskipTests` (jars, cdk classes and the probe
 # in cdk/target/test-classes). ONLY=orchestra-cluster-validate,... runs a subset (cluster steps
-# depend on the earlier ones).
+# depend on the earlier ones). KEEP_LOGS=dir keeps each function's class-load log (stamped with JVM
+# uptime: a gap between two loads is the JVM waiting on the network) as dir/<function>.class-load.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 MOTO_IAM_LOAD_MANAGED_POLICIES=true python3 -m moto.server -p "$PORT" > "${TMPDIR:-/tmp}/orchestra-coldstart-moto.log" 2>&1 &
 MOTO_PID=$!
-trap 'kill "$MOTO_PID" 2>/dev/null || true' EXIT
+K8S_PID=
+trap 'kill "$MOTO_PID" 2>/dev/null || true; [[ -z "$K8S_PID" ]] || kill "$K8S_PID" 2>/dev/null || true' EXIT
+# BootstrapKubernetes' Kubernetes API (moto's EKS endpoint has none behind it): fabric8's mock in
+# CRUD mode on a free port, which prints its URL once it listens.
+K8S_OUT="${TMPDIR:-/tmp}/orchestra-coldstart-k8s.$$"
+java -cp "cdk/target/test-classes:$(cat cdk/target/test-classpath.txt)" \
+  dev.orchestra.cdk.bench.MockKubernetesServer > "$K8S_OUT" 2>&1 &
+K8S_PID=$!
 for _ in $(seq 1 100); do curl -sf "http://localhost:$PORT/moto-api/" > /dev/null && break; sleep 0.1; done
+for _ in $(seq 1 300); do grep -q '^http://' "$K8S_OUT" 2>/dev/null && break; sleep 0.1; done
+K8S_ENDPOINT=$(grep -m1 '^http://' "$K8S_OUT" || true)
+rm -f "$K8S_OUT"
+if [[ -z "$K8S_ENDPOINT" ]]; then echo "the mock Kubernetes API did not start" >&2; exit 1; fi
 export AWS_ENDPOINT_URL="http://localhost:$PORT" AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
 export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 python3 - <<'PY'
@@ -34,6 +50,9 @@ ddb.create_table(TableName="orchestra-experiments", BillingMode="PAY_PER_REQUEST
 ddb.create_table(TableName="orchestra-clusters", BillingMode="PAY_PER_REQUEST",
     AttributeDefinitions=[{"AttributeName": "name", "AttributeType": "S"}],
     KeySchema=[{"AttributeName": "name", "KeyType": "HASH"}])
+ddb.create_table(TableName="orchestra-pools", BillingMode="PAY_PER_REQUEST",
+    AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}],
+    KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}])
 boto3.client("s3").create_bucket(Bucket="orchestra-local")
 boto3.client("sqs").create_queue(QueueName="orchestra-results")
 # moto builds each service's backend on that service's first request (EC2's default VPC, subnets and
@@ -71,6 +90,7 @@ probe() { # function jar-group input
     dev.orchestra.cdk.bench.ColdStartProbe "$3" 2>/dev/null | grep "^$1 " | tail -1 || true)
   built=$(grep -oE 'software\.amazon\.awssdk\.services\.[a-z0-9]+\.Default[A-Za-z0-9]+Client ' "$log" \
     | sed -E 's/.*\.Default([A-Za-z0-9]+)Client /\1/' | sort -u | tr '\n' ',' | sed 's/,$//')
+  if [[ -n "${KEEP_LOGS:-}" ]]; then mkdir -p "$KEEP_LOGS" && cp "$log" "$KEEP_LOGS/$1.class-load.log"; fi
   rm -f "$log"
   if [[ -z "$line" ]]; then
     FAILED+=("$1: the probe reported nothing")
@@ -97,7 +117,11 @@ probe orchestra-api api '{"resource":"/{proxy+}","path":"/experiments","httpMeth
 probe orchestra-cluster-validate cluster "{\"configYaml\":$CLUSTER_YAML,\"execution\":\"cold-start\"}"
 for step in create-roles create-cluster cluster-status create-access-entries create-addons \
   create-nodegroups nodegroups-status bootstrap-kubernetes finish-create; do
-  probe "orchestra-cluster-$step" cluster "$C"
+  if [[ $step == bootstrap-kubernetes ]]; then
+    ORCHESTRA_K8S_ENDPOINT="$K8S_ENDPOINT" probe "orchestra-cluster-$step" cluster "$C"
+  else
+    probe "orchestra-cluster-$step" cluster "$C"
+  fi
 done
 probe orchestra-cluster-plan-update cluster "{\"configYaml\":$CLUSTER_YAML,\"execution\":\"cold-start\"}"
 probe orchestra-cluster-advance-update cluster "$C"
@@ -108,6 +132,7 @@ probe orchestra-cluster-rollback-rest cluster "{\"clusterName\":\"$NAME\",\"exec
 for step in destroy-nodegroups destroy-cluster destroy-roles; do
   probe "orchestra-cluster-$step" cluster "$C"
 done
+ORCHESTRA_POOL_TABLE=orchestra-pools probe orchestra-pool-tick cluster '{"pool":"cold-start"}'
 echo
 echo "| function | init ms | first invocation ms | total ms | clients built |"
 echo "|---|---|---|---|---|"

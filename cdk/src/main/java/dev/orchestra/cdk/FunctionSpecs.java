@@ -47,7 +47,7 @@ public final class FunctionSpecs {
     RUNTIME_ROLES_PASS,
     /** {@link RuntimeRoles#adminPolicy()}: create, tag, attach, detach, delete runtime roles. */
     RUNTIME_ROLES_MANAGE,
-    /** ec2:DescribeAvailabilityZones/Vpcs/Subnets (the default VPC's subnets; IAM needs *). */
+    /** ec2:DescribeSubnets (the default VPC's default subnets; IAM needs *). */
     EC2_DESCRIBE,
     /** Create, delete, upgrade, tag clusters (and EKS's service-linked role on first use). */
     EKS_CLUSTER_WRITE,

@@ -231,17 +231,13 @@ public final class WorkflowsStack extends Stack {
           env.put(EnvVars.PERMISSIONS_BOUNDARY_ARN, runtimeRoles.boundary().getManagedPolicyArn());
         }
         case EC2_DESCRIBE -> {
-          role.addToPolicy(
-              allow(
-                  List.of(
-                      "ec2:DescribeAvailabilityZones", "ec2:DescribeVpcs", "ec2:DescribeSubnets"),
-                  List.of("*")));
+          role.addToPolicy(allow(List.of("ec2:DescribeSubnets"), List.of("*")));
           suppressions.add(
               NagPackSuppression.builder()
                   .id("AwsSolutions-IAM5")
                   .reason(
-                      "ec2:DescribeAvailabilityZones/Vpcs/Subnets support no resource-level"
-                          + " permissions; IAM requires Resource *.")
+                      "ec2:DescribeSubnets supports no resource-level permissions; IAM requires"
+                          + " Resource *.")
                   .appliesTo(List.of("Resource::*"))
                   .build());
         }

@@ -50,6 +50,10 @@ public final class ColdStartProbe {
         (t2 - t0) / 1_000_000,
         allowed,
         outcome);
+    // After the report: the API function's Micronaut context leaves a non-daemon IO executor
+    // thread (its 60 s keep-alive held this JVM open a minute). Lambda freezes the process instead.
+    System.out.flush();
+    System.exit(0);
   }
 
   /**

@@ -101,6 +101,39 @@ class ClusterServiceTest {
   }
 
   @Test
+  void defaultSubnets_oneRequest_sameAsTheDefaultVpcsDefaultSubnetsInZonesEksSupports() {
+    // What the three-request lookup (DescribeAvailabilityZones, DescribeVpcs, DescribeSubnets)
+    // returned: the default VPC's default-for-AZ subnets outside the zones EKS refuses.
+    String vpc =
+        aws.ec2()
+            .describeVpcs(b -> b.filters(f -> f.name("is-default").values("true")))
+            .vpcs()
+            .get(0)
+            .vpcId();
+    var inVpc =
+        aws.ec2().describeSubnets(b -> b.filters(f -> f.name("vpc-id").values(vpc))).subnets();
+    List<String> expected =
+        inVpc.stream()
+            .filter(s -> Boolean.TRUE.equals(s.defaultForAz()))
+            .filter(s -> !ClusterService.EKS_UNSUPPORTED_ZONE_IDS.contains(s.availabilityZoneId()))
+            .map(s -> s.subnetId())
+            .sorted()
+            .toList();
+    List<String> refusedZone =
+        inVpc.stream()
+            .filter(s -> ClusterService.EKS_UNSUPPORTED_ZONE_IDS.contains(s.availabilityZoneId()))
+            .map(s -> s.subnetId())
+            .toList();
+
+    List<String> subnets = service.defaultSubnets();
+
+    assertThat(subnets).hasSizeGreaterThanOrEqualTo(2).isEqualTo(expected);
+    // moto's us-east-1 has use1-az3 (us-east-1e), where EKS creates no control plane
+    assertThat(refusedZone).isNotEmpty();
+    assertThat(subnets).doesNotContainAnyElementsOf(refusedZone);
+  }
+
+  @Test
   void create_withConfiguredSubnets_usesThemForClusterAndNodegroups() {
     var vpc = aws.ec2().createVpc(b -> b.cidrBlock("10.42.0.0/16")).vpc().vpcId();
     String a =
