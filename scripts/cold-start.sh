@@ -71,7 +71,7 @@ export ORCHESTRA_RESULTS_QUEUE_URL="http://localhost:$PORT/123456789012/orchestr
 export ORCHESTRA_EXPERIMENT_STATE_MACHINE_ARN=arn:aws:states:us-east-1:123456789012:stateMachine:orchestra-experiment
 export ORCHESTRA_RUN_STATE_MACHINE_ARN=arn:aws:states:us-east-1:123456789012:stateMachine:orchestra-run
 export ORCHESTRA_CLUSTER_DESTROY_STATE_MACHINE_ARN=arn:aws:states:us-east-1:123456789012:stateMachine:orchestra-cluster-destroy
-export JAVA_TOOL_OPTIONS="-XX:+TieredCompilation -XX:TieredStopAtLevel=1"
+export JAVA_TOOL_OPTIONS="${COLD_START_JAVA_OPTIONS:--XX:+TieredCompilation -XX:TieredStopAtLevel=1}"
 CP="cdk/target/test-classes:cdk/target/classes"
 S3_EVENT='{\"Records\":[{\"eventName\":\"ObjectCreated:Put\",\"s3\":{\"bucket\":{\"name\":\"orchestra-local\"},\"object\":{\"key\":\"experiments/demo/experiment.yml\"}}}]}'
 RUN='{"experimentId":"demo-1","runId":"demo-1-r1","attempt":1,"token":"t","result":{},"error":"x","cause":"y"}'
@@ -119,6 +119,10 @@ for step in create-roles create-cluster cluster-status create-access-entries cre
   create-nodegroups nodegroups-status bootstrap-kubernetes finish-create; do
   if [[ $step == bootstrap-kubernetes ]]; then
     ORCHESTRA_K8S_ENDPOINT="$K8S_ENDPOINT" probe "orchestra-cluster-$step" cluster "$C"
+  elif [[ $step == create-cluster ]]; then
+    # As the state machine gives it: the cluster role's ARN from CreateRoles' result.
+    probe "orchestra-cluster-$step" cluster \
+      "{\"clusterName\":\"$NAME\",\"execution\":\"cold-start\",\"clusterRoleArn\":\"arn:aws:iam::123456789012:role/orchestra/$NAME-cluster-role\"}"
   else
     probe "orchestra-cluster-$step" cluster "$C"
   fi

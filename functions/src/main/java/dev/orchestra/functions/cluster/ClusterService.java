@@ -194,7 +194,13 @@ public final class ClusterService {
     iam.putInline(ClusterNames.reporterRole(name), "orchestra-reporter", reporterPolicy());
     role(name, ClusterNames.autoscalerRole(name), TrustPolicies.forPodIdentity(), tags, exec);
     iam.putInline(ClusterNames.autoscalerRole(name), "orchestra-autoscaler", AUTOSCALER_POLICY);
-    return Map.of("accessRoleArn", iam.role(ClusterNames.accessRole(name)).arn());
+    String accessRoleArn = iam.role(ClusterNames.accessRole(name)).arn();
+    // Every role of the cluster is under the same path of the same account: CreateCluster gets the
+    // cluster role's ARN from here (through the state) and needs no IAM client of its own.
+    String clusterRoleArn =
+        accessRoleArn.substring(0, accessRoleArn.lastIndexOf('/') + 1)
+            + ClusterNames.clusterRole(name);
+    return Map.of("accessRoleArn", accessRoleArn, "clusterRoleArn", clusterRoleArn);
   }
 
   private void role(
@@ -208,9 +214,23 @@ public final class ClusterService {
 
   /** CreateCluster: API authentication mode, the version, subnets, ownership tags. */
   public Map<String, Object> createCluster(String name, String exec) {
+    return createCluster(name, exec, null);
+  }
+
+  /**
+   * As above, with the cluster role's ARN as CreateRoles reported it (null: read from IAM). Only an
+   * ARN of this cluster's role is taken.
+   */
+  public Map<String, Object> createCluster(String name, String exec, String clusterRoleArn) {
     ClusterConfig config = config(name);
     List<String> subnets = settings.subnetIds().isEmpty() ? defaultSubnets() : settings.subnetIds();
-    String roleArn = iam.role(ClusterNames.clusterRole(name)).arn();
+    String roleArn =
+        clusterRoleArn != null
+                && clusterRoleArn.startsWith("arn:")
+                && clusterRoleArn.endsWith(
+                    ":role" + ClusterNames.IAM_PATH + ClusterNames.clusterRole(name))
+            ? clusterRoleArn
+            : iam.role(ClusterNames.clusterRole(name)).arn();
     try {
       eks.get()
           .createCluster(

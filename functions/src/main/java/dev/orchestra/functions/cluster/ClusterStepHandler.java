@@ -62,7 +62,11 @@ public final class ClusterStepHandler extends JsonHandler {
       case VALIDATE -> s.validate(text(in, "configYaml"), text(in, "execution"));
       case CREATE_ROLES ->
           s.createRoles(text(in, "clusterName"), text(in, "principalArn"), text(in, "execution"));
-      case CREATE_CLUSTER -> s.createCluster(text(in, "clusterName"), text(in, "execution"));
+      case CREATE_CLUSTER ->
+          s.createCluster(
+              text(in, "clusterName"),
+              text(in, "execution"),
+              in.path("clusterRoleArn").isTextual() ? in.get("clusterRoleArn").asText() : null);
       case CLUSTER_STATUS -> s.clusterStatus(text(in, "clusterName"));
       case CREATE_ACCESS_ENTRIES ->
           s.createAccessEntries(text(in, "clusterName"), text(in, "execution"));

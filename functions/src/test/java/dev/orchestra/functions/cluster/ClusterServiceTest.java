@@ -61,8 +61,18 @@ class ClusterServiceTest {
 
   static void createThroughNodegroups(String name, String exec) {
     service.validate(GPU_YAML.formatted(name), exec);
-    service.createRoles(name, PRINCIPAL, exec);
-    assertThat(service.createCluster(name, exec)).containsEntry("status", "ACTIVE");
+    Map<String, Object> roles = service.createRoles(name, PRINCIPAL, exec);
+    // CreateRoles reports the cluster role's ARN (as IAM has it) for CreateCluster, through the
+    // state, so CreateCluster calls no IAM; an ARN of another role is not taken.
+    String clusterRoleArn = aws.iam().getRole(b -> b.roleName(name + "-cluster-role")).role().arn();
+    assertThat(roles).containsEntry("clusterRoleArn", clusterRoleArn);
+    assertThat(
+            service.createCluster(
+                name, exec, clusterRoleArn.replace("-cluster-role", "-k8s-access-role")))
+        .containsEntry("status", "ACTIVE");
+    assertThat(aws.eks().describeCluster(b -> b.name(name)).cluster().roleArn())
+        .isEqualTo(clusterRoleArn);
+    assertThat(service.createCluster(name, exec, clusterRoleArn)).containsEntry("status", "ACTIVE");
     service.createNodegroups(name, exec);
   }
 
