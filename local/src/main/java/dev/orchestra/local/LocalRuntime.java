@@ -13,9 +13,6 @@ import dev.orchestra.local.router.FunctionResolver;
 import dev.orchestra.local.router.LambdaInvoker;
 import dev.orchestra.local.router.Router;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -227,11 +224,7 @@ public final class LocalRuntime implements AutoCloseable {
    * A free loopback port (for callers that must know ports before starting, e.g. moto's MOTO_PORT).
    */
   public static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return Ports.free();
   }
 
   public LocalEnvironment environment() {

@@ -365,10 +365,8 @@ public final class LocalStack {
     }
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
+  private static int freePort() {
+    return dev.orchestra.local.Ports.free();
   }
 
   private static String tail(Path log) {
