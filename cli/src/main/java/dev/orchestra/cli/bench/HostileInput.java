@@ -145,19 +145,19 @@ public final class HostileInput {
   /** The input for a seed. */
   public static String generate(Target target, long seed) {
     Random r = new Random(seed);
+    if (target == Target.API_REQUEST) {
+      return apiRequest(r);
+    }
     String base =
         switch (target) {
           case CLUSTER_YML -> CLUSTER;
           case RUN_YML -> RUN;
           case EXPERIMENT_YML -> EXPERIMENT;
           case RESULT_MESSAGE -> MESSAGE;
-          case API_REQUEST -> API_JSON_SUBMISSION;
+          case API_REQUEST -> throw new IllegalStateException("generated above");
         };
     if (target == Target.RESULT_MESSAGE) {
       return jsonMutant(base, r);
-    }
-    if (target == Target.API_REQUEST) {
-      return apiRequest(r);
     }
     return switch (r.nextInt(4)) {
       case 0 -> randomYaml(r);
@@ -317,7 +317,9 @@ public final class HostileInput {
           };
       String token =
           switch (r.nextInt(3)) {
-            case 0 -> java.util.Base64.getUrlEncoder().encodeToString(garbage(r).getBytes(UTF8));
+            case 0 ->
+                java.util.Base64.getUrlEncoder()
+                    .encodeToString(garbage(r).getBytes(StandardCharsets.UTF_8));
             case 1 -> garbage(r).replace('\n', ' ');
             default -> Pages.token("runs", "exp-" + r.nextInt(1000) + "-r0000" + r.nextInt(9));
           };
@@ -342,8 +344,6 @@ public final class HostileInput {
       default -> API_JSON_SUBMISSION;
     };
   }
-
-  private static final java.nio.charset.Charset UTF8 = StandardCharsets.UTF_8;
 
   /**
    * Runs seeds {@code firstSeed, firstSeed + 1, ...} round-robin over the targets until {@code

@@ -99,13 +99,10 @@ public final class SoakBench implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     Path dir = Files.createTempDirectory("orchestra-soak-");
     Files.writeString(dir.resolve("soak.sh"), SCRIPT);
-    int expectFailed = 0;
-    int expectHung = 0;
-    for (int n = 1; n <= runs; n++) {
-      expectFailed += fails(n) ? 1 : 0;
-      expectHung += hangs(n) ? 1 : 0;
-    }
-    int expectSucceeded = runs - expectFailed - expectHung;
+    Plan plan = Plan.of(runs);
+    int expectFailed = plan.failed();
+    int expectHung = plan.hung();
+    int expectSucceeded = plan.succeeded();
     try (LocalRuntime rt =
             LocalRuntime.start(
                 LocalRuntimeOptions.defaults().withTimeScale(new TimeScale(timeScale)));
@@ -247,6 +244,19 @@ public final class SoakBench implements Callable<Integer> {
   /** The verdict: problems (lost, doubled or wrong) and runs that ended by a timeout instead. */
   record Verdict(List<String> problems, List<String> slow) {}
 
+  /** How many of {@code runs} runs are planned to succeed, fail with exit 3, and hang. */
+  record Plan(int succeeded, int failed, int hung) {
+    static Plan of(int runs) {
+      int failed = 0;
+      int hung = 0;
+      for (int n = 1; n <= runs; n++) {
+        failed += fails(n) ? 1 : 0;
+        hung += hangs(n) ? 1 : 0;
+      }
+      return new Plan(runs - failed - hung, failed, hung);
+    }
+  }
+
   /**
    * Checks what the soak read back against its plan of {@code runs} runs. Pure. A problem is a run
    * lost, doubled or ending otherwise than planned, a counter that disagrees with the runs, a run
@@ -257,13 +267,10 @@ public final class SoakBench implements Callable<Integer> {
   static Verdict verify(int runs, Observed o) {
     List<String> problems = new ArrayList<>();
     List<String> slow = new ArrayList<>();
-    int expectFailed = 0;
-    int expectHung = 0;
-    for (int n = 1; n <= runs; n++) {
-      expectFailed += fails(n) ? 1 : 0;
-      expectHung += hangs(n) ? 1 : 0;
-    }
-    int expectSucceeded = runs - expectFailed - expectHung;
+    Plan plan = Plan.of(runs);
+    int expectFailed = plan.failed();
+    int expectHung = plan.hung();
+    int expectSucceeded = plan.succeeded();
     List<RunRecord> all = o.runs();
     if (all.size() != runs) {
       problems.add(all.size() + " runs in the store, not " + runs);

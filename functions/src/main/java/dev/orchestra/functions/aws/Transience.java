@@ -27,8 +27,8 @@ public final class Transience {
       if (c instanceof SdkClientException e) {
         return e.retryable() || hasIoCause(e);
       }
-      if (c instanceof SdkException) {
-        return ((SdkException) c).retryable();
+      if (c instanceof SdkException e) {
+        return e.retryable();
       }
     }
     return false;

@@ -88,16 +88,16 @@ public final class PoolInstances {
 
   /** The instance's value of the ownership tag, or null. */
   public static String poolOf(Instance i) {
-    return i.tags().stream()
-        .filter(t -> PoolConfig.OWNERSHIP_TAG.equals(t.key()))
-        .map(software.amazon.awssdk.services.ec2.model.Tag::value)
-        .findFirst()
-        .orElse(null);
+    return owner(i.tags());
   }
 
   /** The spot request's value of the ownership tag, or null. */
   public static String poolOf(SpotInstanceRequest r) {
-    return r.tags().stream()
+    return owner(r.tags());
+  }
+
+  private static String owner(java.util.List<software.amazon.awssdk.services.ec2.model.Tag> tags) {
+    return tags.stream()
         .filter(t -> PoolConfig.OWNERSHIP_TAG.equals(t.key()))
         .map(software.amazon.awssdk.services.ec2.model.Tag::value)
         .findFirst()

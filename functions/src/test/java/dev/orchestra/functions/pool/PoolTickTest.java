@@ -159,6 +159,14 @@ class PoolTickTest {
                     ami)));
   }
 
+  /** One run queued on the pool, the tick's launch for it, the queue drained: the instance id. */
+  static String launchOne(PoolRecord p) {
+    queueRuns(p, 1);
+    String id = service().tick(p.name()).launched().get(0);
+    drain(p);
+    return id;
+  }
+
   static void queueRuns(PoolRecord p, int n) {
     for (int i = 0; i < n; i++) {
       String body = "orchestra-work v1 test=" + i;
@@ -318,9 +326,7 @@ class PoolTickTest {
   void tick_terminatesAnIdleInstanceAfterTheTimeout_andNeverTouchesAnUntaggedOne() {
     String bystander = untagged();
     PoolRecord p = create("idle", "m5.large", false, 2, 1);
-    queueRuns(p, 1);
-    String id = service().tick("idle").launched().get(0);
-    drain(p);
+    String id = launchOne(p);
     long since = clock.instant().getEpochSecond();
     ops.store().recordAgent(AgentReport.idle("idle", id, since, since));
     clock.advance(Duration.ofSeconds(30));
@@ -431,9 +437,7 @@ class PoolTickTest {
     ExperimentRecord e = experiment();
     String run = runningRun(e, 1, "token-of-attempt-1");
     PoolRecord p = create("spotty", "m5.large", true, 2, 10);
-    queueRuns(p, 1);
-    String id = service().tick("spotty").launched().get(0);
-    drain(p);
+    String id = launchOne(p);
     long now = clock.instant().getEpochSecond();
     ops.store().recordAgent(AgentReport.busy("spotty", id, e.id(), run, 1, now, now));
     // EC2 takes the spot instance back (not Orchestra: no terminated mark).
@@ -466,9 +470,7 @@ class PoolTickTest {
     ExperimentRecord e = experiment("exp-race1", 1);
     String run = runningRun(e, 1, "token-of-race-1");
     PoolRecord p = create("race", "m5.large", false, 2, 1);
-    queueRuns(p, 1);
-    String id = service().tick("race").launched().get(0);
-    drain(p);
+    String id = launchOne(p);
     long since = clock.instant().getEpochSecond();
     ops.store().recordAgent(AgentReport.idle("race", id, since, since));
     clock.advance(Duration.ofSeconds(181));
@@ -498,9 +500,7 @@ class PoolTickTest {
     ExperimentRecord e = experiment("exp-rel2", 1);
     String run = runningRun(e, 1, "token-of-rel-1");
     PoolRecord p = create("rel2", "m5.large", false, 2, 10);
-    queueRuns(p, 1);
-    String id = service().tick("rel2").launched().get(0);
-    drain(p);
+    String id = launchOne(p);
     long now = clock.instant().getEpochSecond();
     ops.store().recordAgent(AgentReport.busy("rel2", id, e.id(), run, 1, now, now));
     new PoolWorkDispatcher(
@@ -579,9 +579,7 @@ class PoolTickTest {
   @Test
   void tick_terminatesAnInstanceStuckOnARunNoExperimentRuns_afterTheBootTimeout() {
     PoolRecord p = create("stray", "m5.large", false, 2, 10);
-    queueRuns(p, 1);
-    String id = service().tick("stray").launched().get(0);
-    drain(p);
+    String id = launchOne(p);
     long now = clock.instant().getEpochSecond();
     ops.store()
         .recordAgent(AgentReport.busy("stray", id, "exp-none1", "exp-none1-r00001", 1, now, now));
@@ -611,9 +609,7 @@ class PoolTickTest {
                 null))
         .isEqualTo(FinishResult.FINISHED);
     PoolRecord p = create("stopped", "m5.large", false, 2, 10);
-    queueRuns(p, 1);
-    String id = service().tick("stopped").launched().get(0);
-    drain(p);
+    String id = launchOne(p);
     long now = clock.instant().getEpochSecond();
     ops.store().recordAgent(AgentReport.busy("stopped", id, e.id(), run, 1, now, now));
     PoolTickService.Summary s = service().tick("stopped");
@@ -627,9 +623,7 @@ class PoolTickTest {
   @Test
   void release_terminatesTheInstanceBusyWithTheAttempt_andTheTickDoesNotCallItAnInterruption() {
     PoolRecord p = create("rel", "m5.large", false, 2, 10);
-    queueRuns(p, 1);
-    String id = service().tick("rel").launched().get(0);
-    drain(p);
+    String id = launchOne(p);
     long now = clock.instant().getEpochSecond();
     ops.store()
         .recordAgent(AgentReport.busy("rel", id, "exp-rel1", "exp-rel1-r00001", 1, now, now));

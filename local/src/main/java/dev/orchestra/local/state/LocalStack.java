@@ -10,8 +10,6 @@ import dev.orchestra.local.router.Router;
 import dev.orchestra.shared.EnvVars;
 import dev.orchestra.shared.TimeScale;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -355,14 +353,7 @@ public final class LocalStack {
   }
 
   private static boolean portFree(int port) {
-    if (port <= 0) {
-      return false;
-    }
-    try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
+    return port > 0 && dev.orchestra.local.Ports.isFree(port);
   }
 
   private static int freePort() {
