@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Cold start of each Java function in a fresh JVM, from its shaded jar, without SnapStart: handler
-# initialization + first invocation against a local moto (tables, bucket and queue created first).
+# Cold start of each Java function in a fresh JVM, without SnapStart: handler initialization + first
+# invocation, with the function's classes laid out as Lambda lays them out (it unzips the deployment
+# package, here the group's shaded jar, into /var/task and loads the classes from there), against a
+# local moto (tables, bucket and queue created first).
 # The 8 loop functions each end at their first DynamoDB read (the store is empty); the API function
 # serves GET /experiments (a scan of the empty table); the 19 cluster
 # steps run in create → update → idle → rollback → destroy order on one cluster, so each makes the
@@ -27,7 +29,12 @@ PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 MOTO_IAM_LOAD_MANAGED_POLICIES=true python3 -m moto.server -p "$PORT" > "${TMPDIR:-/tmp}/orchestra-coldstart-moto.log" 2>&1 &
 MOTO_PID=$!
 K8S_PID=
-trap 'kill "$MOTO_PID" 2>/dev/null || true; [[ -z "$K8S_PID" ]] || kill "$K8S_PID" 2>/dev/null || true' EXIT
+TASK_ROOT=$(mktemp -d "${TMPDIR:-/tmp}/orchestra-coldstart-task.XXXXXX")
+trap 'kill "$MOTO_PID" 2>/dev/null || true; [[ -z "$K8S_PID" ]] || kill "$K8S_PID" 2>/dev/null || true; rm -rf "$TASK_ROOT"' EXIT
+# Each group's jar unzipped, as Lambda unzips a function's package into /var/task.
+for group in loop dispatch api cluster; do
+  mkdir "$TASK_ROOT/$group" && unzip -q "functions/target/orchestra-functions-$group.jar" -d "$TASK_ROOT/$group"
+done
 # BootstrapKubernetes' Kubernetes API (moto's EKS endpoint has none behind it): fabric8's mock in
 # CRUD mode on a free port, which prints its URL once it listens.
 K8S_OUT="${TMPDIR:-/tmp}/orchestra-coldstart-k8s.$$"
@@ -81,15 +88,23 @@ C="{\"clusterName\":\"$NAME\",\"execution\":\"cold-start\",\"principalArn\":\"ar
 FAILED=()
 ROWS=()
 echo "load: $(uptime | sed 's/.*load average/load average/')"
+# PROFILE=fn,... with ASYNC_PROFILER=<libasyncProfiler.so>: those functions run under async-profiler
+# (CPU samples every 1 ms, per thread), written as collapsed stacks to ${KEEP_LOGS:-$TMPDIR}/<fn>.collapsed.
+profiler() {
+  if [[ -n "${ASYNC_PROFILER:-}" && ",${PROFILE:-}," == *",$1,"* ]]; then
+    mkdir -p "${KEEP_LOGS:-${TMPDIR:-/tmp}}"
+    echo "-agentpath:$ASYNC_PROFILER=start,event=cpu,interval=1ms,threads,collapsed,file=${KEEP_LOGS:-${TMPDIR:-/tmp}}/$1.collapsed"
+  fi
+}
 probe() { # function jar-group input
   if [[ -n "${ONLY:-}" && ",$ONLY," != *",$1,"* ]]; then return; fi
   local log line built allowed extra
   log=$(mktemp)
-  line=$(ORCHESTRA_FUNCTION="$1" timeout 120 java -Xlog:class+load=info:file="$log" \
-    -cp "functions/target/orchestra-functions-$2.jar:$CP" \
+  line=$(ORCHESTRA_FUNCTION="$1" timeout 120 java $(profiler "$1") -Xlog:class+load=info:file="$log" \
+    -cp "$TASK_ROOT/$2:$CP" \
     dev.orchestra.cdk.bench.ColdStartProbe "$3" 2>/dev/null | grep "^$1 " | tail -1 || true)
   built=$(grep -oE 'software\.amazon\.awssdk\.services\.[a-z0-9]+\.Default[A-Za-z0-9]+Client ' "$log" \
-    | sed -E 's/.*\.Default([A-Za-z0-9]+)Client /\1/' | sort -u | tr '\n' ',' | sed 's/,$//')
+    | sed -E 's/.*\.Default([A-Za-z0-9]+)Client /\1/' | sort -u | tr '\n' ',' | sed 's/,$//' || true)
   if [[ -n "${KEEP_LOGS:-}" ]]; then mkdir -p "$KEEP_LOGS" && cp "$log" "$KEEP_LOGS/$1.class-load.log"; fi
   rm -f "$log"
   if [[ -z "$line" ]]; then

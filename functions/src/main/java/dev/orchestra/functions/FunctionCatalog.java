@@ -2,6 +2,8 @@ package dev.orchestra.functions;
 
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import dev.orchestra.functions.api.ApiHandler;
+import dev.orchestra.functions.aws.AwsClients;
+import dev.orchestra.functions.aws.AwsClients.Client;
 import dev.orchestra.functions.cluster.ClusterStepHandler;
 import dev.orchestra.functions.experiment.FinalizeHandler;
 import dev.orchestra.functions.experiment.PrepareHandler;
@@ -12,9 +14,14 @@ import dev.orchestra.functions.results.ResultsHandler;
 import dev.orchestra.functions.run.DispatchHandler;
 import dev.orchestra.functions.run.RecordFailureHandler;
 import dev.orchestra.functions.run.RecordHandler;
+import dev.orchestra.shared.EnvVars;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -23,8 +30,21 @@ import java.util.function.Function;
  */
 public final class FunctionCatalog {
 
-  /** A function: its name and how to build its handler from configuration. */
-  public record Entry(String name, Function<OrchestraConfig, RequestStreamHandler> factory) {}
+  /**
+   * A function: its name, the SDK clients every invocation of it uses under a configuration (its
+   * Lambda init builds them ahead, see {@link LambdaEntry}), and how to build its handler from
+   * configuration and clients.
+   */
+  public record Entry(
+      String name,
+      Function<OrchestraConfig, Set<Client>> clients,
+      BiFunction<OrchestraConfig, AwsClients, RequestStreamHandler> factory) {
+
+    /** The handler, with clients of its own that it builds on first use. */
+    public RequestStreamHandler handler(OrchestraConfig config) {
+      return factory.apply(config, new AwsClients(config));
+    }
+  }
 
   public static final String INTAKE = "orchestra-intake";
   public static final String PREPARE = "orchestra-prepare";
@@ -58,23 +78,74 @@ public final class FunctionCatalog {
   private static List<Entry> entries() {
     List<Entry> all = new java.util.ArrayList<>(LOOP_ENTRIES);
     for (ClusterStepHandler.Step step : ClusterStepHandler.Step.values()) {
-      all.add(new Entry(clusterFunction(step), c -> ClusterStepHandler.of(c, step)));
+      all.add(
+          new Entry(
+              clusterFunction(step),
+              c -> clusterClients(step, c),
+              (c, aws) -> ClusterStepHandler.of(c, step, aws)));
     }
     return List.copyOf(all);
   }
 
+  /**
+   * The clients every invocation of a cluster step uses. EC2 only for CreateCluster without
+   * configured subnets (it looks up the default ones); EKS for BootstrapKubernetes only when it
+   * finds the cluster's endpoint through EKS, not through a configured one.
+   */
+  static Set<Client> clusterClients(ClusterStepHandler.Step step, OrchestraConfig config) {
+    return switch (step) {
+      case VALIDATE, PLAN_UPDATE, ADVANCE_UPDATE, UPDATE_FAILED, IDLE_CHECK ->
+          EnumSet.of(Client.DYNAMODB);
+      case CREATE_ROLES -> EnumSet.of(Client.DYNAMODB, Client.IAM);
+      case CREATE_CLUSTER ->
+          config.get(EnvVars.SUBNET_IDS).filter(v -> !v.isBlank()).isPresent()
+              ? EnumSet.of(Client.DYNAMODB, Client.EKS)
+              : EnumSet.of(Client.DYNAMODB, Client.EC2, Client.EKS);
+      case CLUSTER_STATUS, NODEGROUPS_STATUS, DESTROY_CLUSTER -> EnumSet.of(Client.EKS);
+      case CREATE_ACCESS_ENTRIES, CREATE_NODEGROUPS ->
+          EnumSet.of(Client.DYNAMODB, Client.EKS, Client.IAM);
+      case CREATE_ADDONS, ROLLBACK_NODEGROUPS, DESTROY_NODEGROUPS ->
+          EnumSet.of(Client.DYNAMODB, Client.EKS);
+      case BOOTSTRAP_KUBERNETES ->
+          config.get(EnvVars.K8S_ENDPOINT).isPresent()
+              ? EnumSet.of(Client.DYNAMODB)
+              : EnumSet.of(Client.DYNAMODB, Client.EKS);
+      case FINISH_CREATE -> EnumSet.of(Client.DYNAMODB, Client.EVENTBRIDGE);
+      case ROLLBACK_REST -> EnumSet.of(Client.DYNAMODB, Client.EKS, Client.EVENTBRIDGE, Client.IAM);
+      case DESTROY_ROLES -> EnumSet.of(Client.DYNAMODB, Client.EVENTBRIDGE, Client.IAM);
+    };
+  }
+
+  private static Function<OrchestraConfig, Set<Client>> always(Client first, Client... rest) {
+    Set<Client> set = Collections.unmodifiableSet(EnumSet.of(first, rest));
+    return c -> set;
+  }
+
+  private static Entry loop(
+      String name,
+      Function<OrchestraConfig, Set<Client>> clients,
+      Function<LoopContext, RequestStreamHandler> handler) {
+    return new Entry(name, clients, (c, aws) -> handler.apply(new LoopContext(c, aws)));
+  }
+
   private static final List<Entry> LOOP_ENTRIES =
       List.of(
-          new Entry(INTAKE, c -> new SqsStreamHandler(new IntakeHandler(new LoopContext(c)))),
-          new Entry(PREPARE, c -> new PrepareHandler(new LoopContext(c))),
-          new Entry(WAIT_UNTIL_DONE, c -> new WaitUntilDoneHandler(new LoopContext(c))),
-          new Entry(FINALIZE, c -> new FinalizeHandler(new LoopContext(c))),
-          new Entry(DISPATCH, c -> new DispatchHandler(new LoopContext(c))),
-          new Entry(RECORD, c -> new RecordHandler(new LoopContext(c))),
-          new Entry(RECORD_FAILURE, c -> new RecordFailureHandler(new LoopContext(c))),
-          new Entry(RESULTS, c -> new SqsStreamHandler(new ResultsHandler(new LoopContext(c)))),
-          new Entry(POOL_TICK, c -> new PoolTickHandler(new LoopContext(c))),
-          new Entry(API, c -> new ApiHandler(new LoopContext(c))));
+          loop(
+              INTAKE,
+              always(Client.DYNAMODB, Client.S3),
+              ctx -> new SqsStreamHandler(new IntakeHandler(ctx))),
+          loop(PREPARE, always(Client.DYNAMODB), PrepareHandler::new),
+          loop(WAIT_UNTIL_DONE, always(Client.DYNAMODB), WaitUntilDoneHandler::new),
+          loop(FINALIZE, always(Client.DYNAMODB), FinalizeHandler::new),
+          loop(DISPATCH, always(Client.DYNAMODB), DispatchHandler::new),
+          loop(RECORD, always(Client.DYNAMODB), RecordHandler::new),
+          loop(RECORD_FAILURE, always(Client.DYNAMODB), RecordFailureHandler::new),
+          loop(
+              RESULTS,
+              always(Client.DYNAMODB),
+              ctx -> new SqsStreamHandler(new ResultsHandler(ctx))),
+          loop(POOL_TICK, always(Client.DYNAMODB, Client.EC2), PoolTickHandler::new),
+          loop(API, always(Client.DYNAMODB), ApiHandler::new));
 
   private static Map<String, String> placeholders() {
     Map<String, String> all = new java.util.LinkedHashMap<>(LOOP_PLACEHOLDERS);

@@ -2,6 +2,7 @@ package dev.orchestra.functions;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import dev.orchestra.functions.aws.AwsClients;
 import dev.orchestra.shared.EnvVars;
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,9 +10,12 @@ import java.io.OutputStream;
 
 /**
  * The handler class Lambda instantiates for every deployed function ({@code
- * dev.orchestra.functions.LambdaEntry::handleRequest}). Its no-argument constructor reads the
- * configuration from the environment once and builds the {@link FunctionCatalog} entry named by
- * {@code ORCHESTRA_FUNCTION}; SDK clients stay lazy, so a function builds only those it uses.
+ * dev.orchestra.functions.LambdaEntry::handleRequest}). Its no-argument constructor, Lambda's init
+ * phase, reads the configuration from the environment once and builds the {@link FunctionCatalog}
+ * entry named by {@code ORCHESTRA_FUNCTION}. Meanwhile, each on a thread of its own, it builds the
+ * SDK clients every invocation of that function uses ({@link FunctionCatalog.Entry#clients}), and
+ * it loads the JSON mapper every invocation reads its input with: init runs with burst CPU, and
+ * these are most of a Java function's cold start. Any other client stays lazy, built on first use.
  */
 public final class LambdaEntry implements RequestStreamHandler {
   private final RequestStreamHandler handler;
@@ -22,7 +26,7 @@ public final class LambdaEntry implements RequestStreamHandler {
 
   public LambdaEntry(OrchestraConfig config) {
     String name = config.require(EnvVars.FUNCTION);
-    this.handler =
+    FunctionCatalog.Entry entry =
         FunctionCatalog.find(name)
             .orElseThrow(
                 () ->
@@ -30,9 +34,16 @@ public final class LambdaEntry implements RequestStreamHandler {
                         EnvVars.FUNCTION
                             + "="
                             + name
-                            + " names no function of the catalog; redeploy the stack"))
-            .factory()
-            .apply(config);
+                            + " names no function of the catalog; redeploy the stack"));
+    AwsClients aws = new AwsClients(config);
+    AwsClients.Prebuild clients = aws.prebuild(entry.clients().apply(config));
+    this.handler = entry.factory().apply(config, aws);
+    Json.warm();
+    try {
+      clients.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   @Override

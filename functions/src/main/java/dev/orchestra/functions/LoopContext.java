@@ -107,8 +107,17 @@ public final class LoopContext implements AutoCloseable {
   }
 
   public LoopContext(OrchestraConfig config, DispatcherFactory dispatchers) {
+    this(config, new AwsClients(config), dispatchers);
+  }
+
+  /** With these clients (a Lambda's init may already be building some of them). */
+  public LoopContext(OrchestraConfig config, AwsClients aws) {
+    this(config, aws, TARGETS);
+  }
+
+  private LoopContext(OrchestraConfig config, AwsClients aws, DispatcherFactory dispatchers) {
     this.config = config;
-    this.aws = new AwsClients(config);
+    this.aws = aws;
     this.dispatchers = dispatchers;
   }
 

@@ -38,7 +38,14 @@ public final class ApiHandler implements RequestStreamHandler, AutoCloseable {
         ApplicationContext.builder()
             .deduceEnvironment(false)
             .banner(false)
-            .properties(Map.of("micronaut.server.thread-selection", "BLOCKING"))
+            .properties(
+                Map.of(
+                    "micronaut.server.thread-selection",
+                    "BLOCKING",
+                    "jackson.deserialization.eager-deserializer-fetch",
+                    false,
+                    "jackson.serialization.eager-serializer-fetch",
+                    false))
             .singletons(loop)
             .start();
     this.function = new ApiGatewayProxyRequestEventFunction(context);

@@ -1,12 +1,17 @@
 package dev.orchestra.functions.aws;
 
+import dev.orchestra.functions.Concurrently;
 import dev.orchestra.functions.OrchestraConfig;
 import dev.orchestra.shared.EnvVars;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -17,7 +22,10 @@ import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.eks.EksClient;
+import software.amazon.awssdk.services.eventbridge.EventBridgeClient;
+import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sfn.SfnClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -27,88 +35,158 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * configuration: region, optional endpoint override (the local runtime's router), optional static
  * credentials. The clients share one HTTP client and one credentials provider, as the SDK's Lambda
  * advice has it (a function with four clients builds, and resolves credentials, once rather than
- * four times). Closed together.
+ * four times). Each client has its own lock, so {@link #prebuild} can build several at once. Closed
+ * together.
  */
 public final class AwsClients implements AutoCloseable {
+  /** The SDK clients a function can have, one per service. */
+  public enum Client {
+    DYNAMODB,
+    S3,
+    SFN,
+    SQS,
+    EKS,
+    IAM,
+    EC2,
+    EVENTBRIDGE
+  }
+
   private final OrchestraConfig config;
   private final List<AutoCloseable> open = new ArrayList<>();
-  private DynamoDbClient dynamo;
-  private S3Client s3;
-  private SfnClient sfn;
-  private SqsClient sqs;
-  private EksClient eks;
-  private software.amazon.awssdk.services.iam.IamClient iam;
-  private software.amazon.awssdk.services.ec2.Ec2Client ec2;
-  private software.amazon.awssdk.services.eventbridge.EventBridgeClient events;
+  private final Map<Client, Slot> slots = new EnumMap<>(Client.class);
   private software.amazon.awssdk.http.SdkHttpClient http;
   private AwsCredentialsProvider credentials;
 
   public AwsClients(OrchestraConfig config) {
     this.config = config;
+    for (Client c : Client.values()) {
+      slots.put(c, new Slot(c));
+    }
   }
 
   public OrchestraConfig config() {
     return config;
   }
 
-  public synchronized DynamoDbClient dynamo() {
-    if (dynamo == null) {
-      dynamo = track(configure(DynamoDbClient.builder()).build());
-    }
-    return dynamo;
+  public DynamoDbClient dynamo() {
+    return (DynamoDbClient) slots.get(Client.DYNAMODB).get();
   }
 
-  public synchronized S3Client s3() {
-    if (s3 == null) {
-      s3 = track(configure(S3Client.builder()).forcePathStyle(endpoint().isPresent()).build());
-    }
-    return s3;
+  public S3Client s3() {
+    return (S3Client) slots.get(Client.S3).get();
   }
 
-  public synchronized SfnClient sfn() {
-    if (sfn == null) {
-      sfn = track(configure(SfnClient.builder()).build());
-    }
-    return sfn;
+  public SfnClient sfn() {
+    return (SfnClient) slots.get(Client.SFN).get();
   }
 
-  public synchronized SqsClient sqs() {
-    if (sqs == null) {
-      sqs = track(configure(SqsClient.builder()).build());
-    }
-    return sqs;
+  public SqsClient sqs() {
+    return (SqsClient) slots.get(Client.SQS).get();
   }
 
-  public synchronized EksClient eks() {
-    if (eks == null) {
-      eks = track(configure(EksClient.builder()).build());
-    }
-    return eks;
+  public EksClient eks() {
+    return (EksClient) slots.get(Client.EKS).get();
   }
 
   /** IAM (a global service; the SDK resolves its endpoint from the region). */
-  public synchronized software.amazon.awssdk.services.iam.IamClient iam() {
-    if (iam == null) {
-      iam = track(configure(software.amazon.awssdk.services.iam.IamClient.builder()).build());
-    }
-    return iam;
+  public IamClient iam() {
+    return (IamClient) slots.get(Client.IAM).get();
   }
 
-  public synchronized software.amazon.awssdk.services.ec2.Ec2Client ec2() {
-    if (ec2 == null) {
-      ec2 = track(configure(software.amazon.awssdk.services.ec2.Ec2Client.builder()).build());
-    }
-    return ec2;
+  public Ec2Client ec2() {
+    return (Ec2Client) slots.get(Client.EC2).get();
   }
 
-  public synchronized software.amazon.awssdk.services.eventbridge.EventBridgeClient events() {
-    if (events == null) {
-      events =
-          track(
-              configure(software.amazon.awssdk.services.eventbridge.EventBridgeClient.builder())
-                  .build());
+  public EventBridgeClient events() {
+    return (EventBridgeClient) slots.get(Client.EVENTBRIDGE).get();
+  }
+
+  /** Whether this client has been built (by use or by {@link #prebuild}). */
+  public boolean built(Client client) {
+    return slots.get(client).value != null;
+  }
+
+  /**
+   * Starts building these clients, each on a thread of its own, and returns at once: a function's
+   * init builds the clients its every invocation uses while its own thread builds the handler
+   * (Lambda's init phase runs with the burst CPU the invocations do not get). {@link
+   * Prebuild#await()} waits for them. A build that fails here is left to the first use, which
+   * builds again and reports the error where the function can handle it.
+   */
+  public Prebuild prebuild(Set<Client> clients) {
+    List<CompletableFuture<?>> builds = new ArrayList<>();
+    if (!clients.isEmpty()) {
+      // What every client's build waits for, each on a thread of its own: the shared HTTP client
+      // (its TLS context) and the SDK's table of every service's endpoints (each build looks its
+      // signing region up there).
+      builds.add(Concurrently.start("prebuild-http", this::http));
+      builds.add(
+          Concurrently.start(
+              "prebuild-service-metadata",
+              () -> software.amazon.awssdk.regions.ServiceMetadata.of("sts")));
     }
-    return events;
+    for (Client c : clients) {
+      builds.add(
+          Concurrently.start(
+              "prebuild-" + c.name().toLowerCase(java.util.Locale.ROOT), () -> slots.get(c).get()));
+    }
+    return () -> {
+      for (CompletableFuture<?> b : builds) {
+        try {
+          b.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+          // built again, and reported, on first use
+        }
+      }
+    };
+  }
+
+  /** The clients {@link #prebuild} is building. */
+  @FunctionalInterface
+  public interface Prebuild {
+    /** Waits until every client has been built or has failed to build. */
+    void await() throws InterruptedException;
+  }
+
+  /**
+   * A new client of this service. Each class is named only in its own branch, so a function's jar
+   * needs only the SDKs of the clients it builds.
+   */
+  private AutoCloseable newClient(Client client) {
+    return switch (client) {
+      case DYNAMODB -> configure(DynamoDbClient.builder()).build();
+      case S3 -> configure(S3Client.builder()).forcePathStyle(endpoint().isPresent()).build();
+      case SFN -> configure(SfnClient.builder()).build();
+      case SQS -> configure(SqsClient.builder()).build();
+      case EKS -> configure(EksClient.builder()).build();
+      case IAM -> configure(IamClient.builder()).build();
+      case EC2 -> configure(Ec2Client.builder()).build();
+      case EVENTBRIDGE -> configure(EventBridgeClient.builder()).build();
+    };
+  }
+
+  /** One client, built once on first use under its own lock. */
+  private final class Slot {
+    private final Client client;
+    private volatile AutoCloseable value;
+
+    Slot(Client client) {
+      this.client = client;
+    }
+
+    AutoCloseable get() {
+      AutoCloseable v = value;
+      if (v == null) {
+        synchronized (this) {
+          v = value;
+          if (v == null) {
+            v = track(newClient(client));
+            value = v;
+          }
+        }
+      }
+      return v;
+    }
   }
 
   /** The caller's ARN (STS GetCallerIdentity). */
@@ -198,7 +276,9 @@ public final class AwsClients implements AutoCloseable {
   }
 
   private <T extends AutoCloseable> T track(T client) {
-    open.add(client);
+    synchronized (open) {
+      open.add(client);
+    }
     return client;
   }
 
@@ -219,14 +299,16 @@ public final class AwsClients implements AutoCloseable {
 
   @Override
   public synchronized void close() {
-    for (AutoCloseable c : open) {
-      try {
-        c.close();
-      } catch (Exception ignored) {
-        // closing is best effort
+    synchronized (open) {
+      for (AutoCloseable c : open) {
+        try {
+          c.close();
+        } catch (Exception ignored) {
+          // closing is best effort
+        }
       }
+      open.clear();
     }
-    open.clear();
     if (http != null) {
       http.close();
       http = null;

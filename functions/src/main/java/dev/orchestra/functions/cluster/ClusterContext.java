@@ -14,8 +14,13 @@ public final class ClusterContext implements AutoCloseable {
   private ClusterService service;
 
   public ClusterContext(OrchestraConfig config) {
+    this(config, new AwsClients(config));
+  }
+
+  /** With these clients (a Lambda's init may already be building some of them). */
+  public ClusterContext(OrchestraConfig config, AwsClients aws) {
     this.config = config;
-    this.aws = new AwsClients(config);
+    this.aws = aws;
   }
 
   public synchronized ClusterService service() {

@@ -1,5 +1,6 @@
 package dev.orchestra.functions.cluster;
 
+import dev.orchestra.functions.Concurrently;
 import dev.orchestra.shared.EnvVars;
 import dev.orchestra.shared.cluster.BoundaryCheck;
 import dev.orchestra.shared.cluster.ClusterNames;
@@ -21,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -222,8 +224,13 @@ public final class ClusterService {
    * ARN of this cluster's role is taken.
    */
   public Map<String, Object> createCluster(String name, String exec, String clusterRoleArn) {
+    // The default subnets (EC2) are looked up while the record is read (DynamoDB).
+    CompletableFuture<List<String>> lookup =
+        settings.subnetIds().isEmpty()
+            ? Concurrently.start("default-subnets", this::defaultSubnets)
+            : CompletableFuture.completedFuture(settings.subnetIds());
     ClusterConfig config = config(name);
-    List<String> subnets = settings.subnetIds().isEmpty() ? defaultSubnets() : settings.subnetIds();
+    List<String> subnets = Concurrently.join(lookup);
     String roleArn =
         clusterRoleArn != null
                 && clusterRoleArn.startsWith("arn:")
@@ -452,11 +459,21 @@ public final class ClusterService {
 
   /** BootstrapKubernetes: namespace, ServiceAccounts, device plugin, autoscaler. */
   public Map<String, Object> bootstrapKubernetes(String name) {
-    ClusterRecord record = record(name);
-    ClusterConfig config = config(record, name);
+    // The cluster's client (its endpoint from EKS, a token) is opened while the record is read.
+    CompletableFuture<KubernetesClient> opening =
+        Concurrently.start("kubernetes-open", () -> kubernetes.apply(name));
+    ClusterRecord record;
+    ClusterConfig config;
+    try {
+      record = record(name);
+      config = config(record, name);
+    } catch (RuntimeException e) {
+      opening.thenAccept(KubernetesClient::close);
+      throw e;
+    }
     String version =
         record.version() != null ? record.version() : config.effectiveKubernetesVersion();
-    try (KubernetesClient client = kubernetes.apply(name)) {
+    try (KubernetesClient client = Concurrently.join(opening)) {
       int applied =
           ClusterKubernetes.apply(
               client, ClusterKubernetes.objects(name, version, config.gpu() != null));

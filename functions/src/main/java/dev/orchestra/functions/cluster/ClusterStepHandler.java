@@ -43,8 +43,10 @@ public final class ClusterStepHandler extends JsonHandler {
     this.step = step;
   }
 
-  public static ClusterStepHandler of(OrchestraConfig config, Step step) {
-    return new ClusterStepHandler(new ClusterContext(config), step);
+  /** The step's handler on these clients. */
+  public static ClusterStepHandler of(
+      OrchestraConfig config, Step step, dev.orchestra.functions.aws.AwsClients aws) {
+    return new ClusterStepHandler(new ClusterContext(config, aws), step);
   }
 
   @Override

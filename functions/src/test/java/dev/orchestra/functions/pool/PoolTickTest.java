@@ -258,8 +258,7 @@ class PoolTickTest {
         dev.orchestra.functions.FunctionCatalog.find(
                 "arn:aws:lambda:us-east-1:123456789012:function:orchestra-pool-tick")
             .orElseThrow()
-            .factory()
-            .apply(config);
+            .handler(config);
     var out = new java.io.ByteArrayOutputStream();
     handler.handleRequest(
         new ByteArrayInputStream("{\"pool\":\"nobody-here\"}".getBytes(StandardCharsets.UTF_8)),

@@ -22,6 +22,6 @@ public final class CatalogFunctionResolver implements FunctionResolver {
   @Override
   public Optional<RequestStreamHandler> resolve(String functionName) {
     return FunctionCatalog.find(functionName)
-        .map(entry -> warm.computeIfAbsent(entry.name(), n -> entry.factory().apply(config)));
+        .map(entry -> warm.computeIfAbsent(entry.name(), n -> entry.handler(config)));
   }
 }
