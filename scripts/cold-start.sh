@@ -31,10 +31,6 @@ MOTO_PID=$!
 K8S_PID=
 TASK_ROOT=$(mktemp -d "${TMPDIR:-/tmp}/orchestra-coldstart-task.XXXXXX")
 trap 'kill "$MOTO_PID" 2>/dev/null || true; [[ -z "$K8S_PID" ]] || kill "$K8S_PID" 2>/dev/null || true; rm -rf "$TASK_ROOT"' EXIT
-# Each group's jar unzipped, as Lambda unzips a function's package into /var/task.
-for group in loop dispatch api cluster; do
-  mkdir "$TASK_ROOT/$group" && unzip -q "functions/target/orchestra-functions-$group.jar" -d "$TASK_ROOT/$group"
-done
 # BootstrapKubernetes' Kubernetes API (moto's EKS endpoint has none behind it): fabric8's mock in
 # CRUD mode on a free port, which prints its URL once it listens.
 K8S_OUT="${TMPDIR:-/tmp}/orchestra-coldstart-k8s.$$"
@@ -99,6 +95,10 @@ profiler() {
 probe() { # function jar-group input
   if [[ -n "${ONLY:-}" && ",$ONLY," != *",$1,"* ]]; then return; fi
   local log line built allowed extra
+  # The group's jar unzipped (once), as Lambda unzips a function's package into /var/task.
+  if [[ ! -d "$TASK_ROOT/$2" ]]; then
+    mkdir "$TASK_ROOT/$2" && unzip -q "functions/target/orchestra-functions-$2.jar" -d "$TASK_ROOT/$2"
+  fi
   log=$(mktemp)
   line=$(ORCHESTRA_FUNCTION="$1" timeout 120 java $(profiler "$1") -Xlog:class+load=info:file="$log" \
     -cp "$TASK_ROOT/$2:$CP" \
