@@ -4,17 +4,18 @@ import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import dev.orchestra.functions.api.ApiHandler;
 import dev.orchestra.functions.aws.AwsClients;
 import dev.orchestra.functions.aws.AwsClients.Client;
+import dev.orchestra.functions.cluster.ClusterContext;
 import dev.orchestra.functions.cluster.ClusterStepHandler;
 import dev.orchestra.functions.experiment.FinalizeHandler;
 import dev.orchestra.functions.experiment.PrepareHandler;
 import dev.orchestra.functions.experiment.WaitUntilDoneHandler;
 import dev.orchestra.functions.intake.IntakeHandler;
+import dev.orchestra.functions.kubernetes.ClusterEndpointResolver;
 import dev.orchestra.functions.pool.PoolTickHandler;
 import dev.orchestra.functions.results.ResultsHandler;
 import dev.orchestra.functions.run.DispatchHandler;
 import dev.orchestra.functions.run.RecordFailureHandler;
 import dev.orchestra.functions.run.RecordHandler;
-import dev.orchestra.shared.EnvVars;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
@@ -98,16 +99,16 @@ public final class FunctionCatalog {
           EnumSet.of(Client.DYNAMODB);
       case CREATE_ROLES -> EnumSet.of(Client.DYNAMODB, Client.IAM);
       case CREATE_CLUSTER ->
-          config.get(EnvVars.SUBNET_IDS).filter(v -> !v.isBlank()).isPresent()
-              ? EnumSet.of(Client.DYNAMODB, Client.EKS)
-              : EnumSet.of(Client.DYNAMODB, Client.EC2, Client.EKS);
+          ClusterContext.subnetIds(config).isEmpty()
+              ? EnumSet.of(Client.DYNAMODB, Client.EC2, Client.EKS)
+              : EnumSet.of(Client.DYNAMODB, Client.EKS);
       case CLUSTER_STATUS, NODEGROUPS_STATUS, DESTROY_CLUSTER -> EnumSet.of(Client.EKS);
       case CREATE_ACCESS_ENTRIES, CREATE_NODEGROUPS ->
           EnumSet.of(Client.DYNAMODB, Client.EKS, Client.IAM);
       case CREATE_ADDONS, ROLLBACK_NODEGROUPS, DESTROY_NODEGROUPS ->
           EnumSet.of(Client.DYNAMODB, Client.EKS);
       case BOOTSTRAP_KUBERNETES ->
-          config.get(EnvVars.K8S_ENDPOINT).isPresent()
+          ClusterEndpointResolver.overridden(config)
               ? EnumSet.of(Client.DYNAMODB)
               : EnumSet.of(Client.DYNAMODB, Client.EKS);
       case FINISH_CREATE -> EnumSet.of(Client.DYNAMODB, Client.EVENTBRIDGE);

@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Supplier;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -52,7 +51,6 @@ public final class AwsClients implements AutoCloseable {
   }
 
   private final OrchestraConfig config;
-  private final List<AutoCloseable> open = new ArrayList<>();
   private final Map<Client, Slot> slots = new EnumMap<>(Client.class);
   private software.amazon.awssdk.http.SdkHttpClient http;
   private AwsCredentialsProvider credentials;
@@ -180,12 +178,23 @@ public final class AwsClients implements AutoCloseable {
         synchronized (this) {
           v = value;
           if (v == null) {
-            v = track(newClient(client));
+            v = newClient(client);
             value = v;
           }
         }
       }
       return v;
+    }
+
+    /** Closes the client if it was built (best effort). */
+    synchronized void close() {
+      if (value != null) {
+        try {
+          value.close();
+        } catch (Exception ignored) {
+          // closing is best effort
+        }
+      }
     }
   }
 
@@ -205,7 +214,7 @@ public final class AwsClients implements AutoCloseable {
   }
 
   private <B extends AwsClientBuilder<B, ?>> B configure(B builder) {
-    builder.region(Region.of(config.get(EnvVars.AWS_REGION).orElse("us-east-1")));
+    builder.region(region());
     builder.credentialsProvider(credentials());
     endpoint().ifPresent(e -> builder.endpointOverride(URI.create(e)));
     builder.overrideConfiguration(
@@ -275,39 +284,10 @@ public final class AwsClients implements AutoCloseable {
     return DefaultCredentialsProvider.builder().build();
   }
 
-  private <T extends AutoCloseable> T track(T client) {
-    synchronized (open) {
-      open.add(client);
-    }
-    return client;
-  }
-
-  /** Builds once and caches; for collaborators made from the clients. */
-  public static <T> Supplier<T> memoize(Supplier<T> s) {
-    return new Supplier<>() {
-      private T value;
-
-      @Override
-      public synchronized T get() {
-        if (value == null) {
-          value = s.get();
-        }
-        return value;
-      }
-    };
-  }
-
   @Override
   public synchronized void close() {
-    synchronized (open) {
-      for (AutoCloseable c : open) {
-        try {
-          c.close();
-        } catch (Exception ignored) {
-          // closing is best effort
-        }
-      }
-      open.clear();
+    for (Slot slot : slots.values()) {
+      slot.close();
     }
     if (http != null) {
       http.close();

@@ -23,6 +23,15 @@ public final class ClusterContext implements AutoCloseable {
     this.aws = aws;
   }
 
+  /** The configured subnets of new clusters ({@code ORCHESTRA_SUBNET_IDS}); empty: the default. */
+  public static java.util.List<String> subnetIds(OrchestraConfig config) {
+    return config.get(EnvVars.SUBNET_IDS).stream()
+        .flatMap(v -> java.util.Arrays.stream(v.split(",")))
+        .map(String::trim)
+        .filter(v -> !v.isEmpty())
+        .toList();
+  }
+
   public synchronized ClusterService service() {
     if (service == null) {
       KubernetesClients kube =
@@ -43,11 +52,7 @@ public final class ClusterContext implements AutoCloseable {
                   config.get(EnvVars.DISPATCHER_ROLE_ARN).orElse(null),
                   config.get(EnvVars.RESULTS_QUEUE_URL).map(ClusterContext::queueArn).orElse(null),
                   config.get(EnvVars.BUCKET).orElse(null),
-                  config.get(EnvVars.SUBNET_IDS).stream()
-                      .flatMap(v -> java.util.Arrays.stream(v.split(",")))
-                      .map(String::trim)
-                      .filter(v -> !v.isEmpty())
-                      .toList()));
+                  subnetIds(config)));
       ClusterStore store = service.store();
       service.withIdle(
           new ClusterIdle(

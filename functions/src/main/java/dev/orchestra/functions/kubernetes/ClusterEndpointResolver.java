@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import software.amazon.awssdk.services.eks.EksClient;
@@ -41,11 +40,14 @@ public final class ClusterEndpointResolver {
   }
 
   public ClusterEndpoint resolve(String clusterName) {
-    Optional<String> override = config.get(EnvVars.K8S_ENDPOINT);
-    if (override.isPresent()) {
-      return fromOverride(clusterName, override.get());
-    }
-    return fromEks(clusterName);
+    return overridden(config)
+        ? fromOverride(clusterName, config.get(EnvVars.K8S_ENDPOINT).orElseThrow())
+        : fromEks(clusterName);
+  }
+
+  /** Whether this configuration names the endpoint itself (then EKS is not asked). */
+  public static boolean overridden(OrchestraConfig config) {
+    return config.get(EnvVars.K8S_ENDPOINT).isPresent();
   }
 
   private ClusterEndpoint fromEks(String clusterName) {
