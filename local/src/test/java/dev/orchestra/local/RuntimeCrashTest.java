@@ -170,11 +170,7 @@ class RuntimeCrashTest {
     assertThat(lostRuns).hasSize(4);
 
     try (LoopContext ctx = new LoopContext(config(state))) {
-      ExperimentRecord end =
-          Poll.until(
-              "experiment " + id + " to end",
-              Duration.ofSeconds(120),
-              () -> ctx.store().experiment(id).filter(e -> e.status().isFinal()).orElse(null));
+      ExperimentRecord end = Poll.experimentEnd(ctx.store(), id, Duration.ofSeconds(120));
       List<RunRecord> runs = ctx.store().runs(id);
 
       assertThat(end.status()).as(runs.toString()).isEqualTo(ExperimentStatus.SUCCEEDED);

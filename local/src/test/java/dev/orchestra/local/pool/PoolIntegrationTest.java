@@ -130,10 +130,7 @@ class PoolIntegrationTest {
   }
 
   static ExperimentRecord awaitEnd(String id, Duration timeout) {
-    return Poll.until(
-        "experiment " + id + " to end",
-        timeout,
-        () -> ctx.store().experiment(id).filter(e -> e.status().isFinal()).orElse(null));
+    return Poll.experimentEnd(ctx.store(), id, timeout);
   }
 
   /** Every instance moto holds, any state. */

@@ -184,14 +184,7 @@ class AwsFaultsTest {
                 null);
     assertThat(r.findings()).isEmpty();
     ExperimentRecord end =
-        Poll.until(
-            "the throttled experiment to end",
-            Duration.ofSeconds(120),
-            () ->
-                ctx.store()
-                    .experiment(r.experimentId())
-                    .filter(e -> e.status().isFinal())
-                    .orElse(null));
+        Poll.experimentEnd(ctx.store(), r.experimentId(), Duration.ofSeconds(120));
     Map<String, Long> injected = new LinkedHashMap<>();
     for (String s : List.of("dynamodb", "states", "lambda")) {
       injected.put(s, faults.injected(s));
@@ -261,14 +254,7 @@ class AwsFaultsTest {
                 dir.toString(),
                 null);
     assertThat(r.findings()).isEmpty();
-    return Poll.until(
-        "experiment " + name + " to end",
-        Duration.ofSeconds(150),
-        () ->
-            ctx.store()
-                .experiment(r.experimentId())
-                .filter(e -> e.status().isFinal())
-                .orElse(null));
+    return Poll.experimentEnd(ctx.store(), r.experimentId(), Duration.ofSeconds(150));
   }
 
   @Test

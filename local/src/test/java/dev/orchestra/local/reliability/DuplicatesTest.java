@@ -130,11 +130,7 @@ class DuplicatesTest {
         ctx.aws().sqs().sendMessage(b -> b.queueUrl(intakeQueue).messageBody(event));
       }
 
-      ExperimentRecord end =
-          Poll.until(
-              "the experiment to end",
-              Duration.ofSeconds(120),
-              () -> ctx.store().experiment(id).filter(e -> e.status().isFinal()).orElse(null));
+      ExperimentRecord end = Poll.experimentEnd(ctx.store(), id, Duration.ofSeconds(120));
       long lostDispatch = faults.injected("lambda", "Invoke");
       long duplicatedMessages = faults.injected("sqs", "SendMessage");
       long lostWrites = faults.injected("dynamodb");

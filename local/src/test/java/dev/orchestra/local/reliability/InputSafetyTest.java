@@ -208,11 +208,7 @@ class InputSafetyTest {
             + CANARY_SECRET
             + "\n";
     String id = submit("canary", runYml, dir);
-    ExperimentRecord end =
-        Poll.until(
-            "the canary experiment to end",
-            Duration.ofSeconds(60),
-            () -> ctx.store().experiment(id).filter(e -> e.status().isFinal()).orElse(null));
+    ExperimentRecord end = Poll.experimentEnd(ctx.store(), id, Duration.ofSeconds(60));
     assertThat(end.status()).as(end.error()).isEqualTo(ExperimentStatus.SUCCEEDED);
 
     // cluster.yml credentials: the CLI sends the validated model without them (ClusterCommand).

@@ -1,5 +1,7 @@
 package dev.orchestra.local.testing;
 
+import dev.orchestra.functions.store.DynamoDbExperimentStore;
+import dev.orchestra.functions.store.ExperimentRecord;
 import java.time.Duration;
 import java.util.function.Supplier;
 
@@ -25,5 +27,14 @@ public final class Poll {
         throw new AssertionError("interrupted waiting for " + what);
       }
     }
+  }
+
+  /** The experiment once the store has it in a final status. */
+  public static ExperimentRecord experimentEnd(
+      DynamoDbExperimentStore store, String id, Duration timeout) {
+    return until(
+        "experiment " + id + " to end",
+        timeout,
+        () -> store.experiment(id).filter(e -> e.status().isFinal()).orElse(null));
   }
 }
