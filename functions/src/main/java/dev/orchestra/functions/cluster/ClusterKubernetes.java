@@ -2,6 +2,7 @@ package dev.orchestra.functions.cluster;
 
 import dev.orchestra.shared.cluster.ClusterNames;
 import dev.orchestra.shared.run.NodeGroups;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
@@ -14,6 +15,8 @@ import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -206,11 +209,23 @@ public final class ClusterKubernetes {
    * latest version, as client-go's RetryOnConflict does.
    */
   public static int apply(KubernetesClient client, List<HasMetadata> objects) {
-    for (HasMetadata o : objects) {
+    KubernetesSerialization json = client.getKubernetesSerialization();
+    for (HasMetadata typed : objects) {
+      // Written and read back as generic objects at the typed kind's path: the server's answers
+      // are parsed into maps, not into the typed model, whose deserializers (a Deployment's reach
+      // hundreds of classes) cost a cold start more than the whole apply; and the path comes from
+      // the typed class's annotations, not from the client's registry of every kind (it scans the
+      // class path) or from asking the API server.
+      GenericKubernetesResource o = json.convertValue(typed, GenericKubernetesResource.class);
+      var kind =
+          client.genericKubernetesResources(
+              ResourceDefinitionContext.fromResourceType(typed.getClass()));
+      String namespace = o.getMetadata().getNamespace();
       for (int attempt = 1; ; attempt++) {
         o.getMetadata().setResourceVersion(null);
         try {
-          client.resource(o).createOr(NonDeletingOperation::update);
+          (namespace == null ? kind.resource(o) : kind.inNamespace(namespace).resource(o))
+              .createOr(NonDeletingOperation::update);
           break;
         } catch (KubernetesClientException e) {
           if (e.getCode() != 409 || attempt >= CONFLICT_ATTEMPTS) {
