@@ -4,7 +4,7 @@
 # package, here the group's shaded jar, into /var/task and loads the classes from there), against a
 # local moto (tables, bucket and queue created first).
 # The 8 loop functions each end at their first DynamoDB read (the store is empty); the API function
-# serves GET /experiments (a scan of the empty table); the 19 cluster
+# serves GET /experiments (a scan of the empty table); the 20 cluster
 # steps run in create → update → idle → rollback → destroy order on one cluster, so each makes the
 # real calls of its step (IAM roles, an EKS cluster and node group in moto; steps that need what
 # raw moto lacks — access entries, add-ons — end at that call; BootstrapKubernetes applies its
@@ -130,14 +130,18 @@ probe orchestra-record-failure dispatch "$RUN"
 probe orchestra-results loop '{"Records":[{"messageId":"m1","body":"{\"experimentId\":\"demo-1\",\"runId\":\"demo-1-r1\",\"attempt\":1,\"kind\":\"heartbeat\"}"}]}'
 probe orchestra-api api '{"resource":"/{proxy+}","path":"/experiments","httpMethod":"GET","headers":{"Accept":"application/json"},"pathParameters":{"proxy":"experiments"},"requestContext":{"resourcePath":"/{proxy+}","httpMethod":"GET","path":"/v1/experiments","stage":"v1"},"isBase64Encoded":false}'
 probe orchestra-cluster-validate cluster "{\"configYaml\":$CLUSTER_YAML,\"execution\":\"cold-start\"}"
+probe orchestra-cluster-find-subnets cluster "$C"
+# What FindSubnets hands CreateCluster through the state: two of the default VPC's default subnets.
+SUBNETS=$(python3 -c 'import boto3, json; print(json.dumps(sorted(s["SubnetId"] for s in boto3.client("ec2").describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"])[:2]))')
 for step in create-roles create-cluster cluster-status create-access-entries create-addons \
   create-nodegroups nodegroups-status bootstrap-kubernetes finish-create; do
   if [[ $step == bootstrap-kubernetes ]]; then
     ORCHESTRA_K8S_ENDPOINT="$K8S_ENDPOINT" probe "orchestra-cluster-$step" cluster "$C"
   elif [[ $step == create-cluster ]]; then
-    # As the state machine gives it: the cluster role's ARN from CreateRoles' result.
+    # As the state machine gives it: the cluster role's ARN from CreateRoles' result, the subnets
+    # from FindSubnets'.
     probe "orchestra-cluster-$step" cluster \
-      "{\"clusterName\":\"$NAME\",\"execution\":\"cold-start\",\"clusterRoleArn\":\"arn:aws:iam::123456789012:role/orchestra/$NAME-cluster-role\"}"
+      "{\"clusterName\":\"$NAME\",\"execution\":\"cold-start\",\"clusterRoleArn\":\"arn:aws:iam::123456789012:role/orchestra/$NAME-cluster-role\",\"subnetIds\":$SUBNETS}"
   else
     probe "orchestra-cluster-$step" cluster "$C"
   fi

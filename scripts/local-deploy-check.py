@@ -50,7 +50,7 @@ if "OrchestraWorkflows" in stacks:
         + [
             "orchestra-cluster-" + step
             for step in (
-                "validate", "create-roles", "create-cluster", "cluster-status",
+                "validate", "find-subnets", "create-roles", "create-cluster", "cluster-status",
                 "create-access-entries", "create-addons", "create-nodegroups",
                 "nodegroups-status", "bootstrap-kubernetes", "finish-create",
                 "rollback-nodegroups", "rollback-rest", "destroy-nodegroups", "destroy-cluster",

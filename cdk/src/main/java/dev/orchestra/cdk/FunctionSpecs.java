@@ -278,12 +278,14 @@ public final class FunctionSpecs {
                 Access.POOL_TERMINATE,
                 Access.POOL_CANCEL_SPOT)));
     cluster(Step.VALIDATE, 60, EnumSet.of(Access.CLUSTER_TABLE, Access.IAM_POLICY_READ));
+    cluster(Step.FIND_SUBNETS, 30, EnumSet.of(Access.EC2_DESCRIBE));
     cluster(Step.CREATE_ROLES, 120, EnumSet.of(Access.CLUSTER_TABLE, Access.RUNTIME_ROLES_MANAGE));
     cluster(
         Step.CREATE_CLUSTER,
         60,
         EnumSet.of(
             Access.CLUSTER_TABLE,
+            // only for an execution started before FindSubnets existed (it passes no subnets)
             Access.EC2_DESCRIBE,
             Access.RUNTIME_ROLES_PASS,
             Access.EKS_CLUSTER_WRITE,

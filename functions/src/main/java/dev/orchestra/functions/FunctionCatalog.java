@@ -89,7 +89,7 @@ public final class FunctionCatalog {
   }
 
   /**
-   * The clients every invocation of a cluster step uses. EC2 only for CreateCluster without
+   * The clients every invocation of a cluster step uses. EC2 only for FindSubnets without
    * configured subnets (it looks up the default ones); EKS for BootstrapKubernetes only when it
    * finds the cluster's endpoint through EKS, not through a configured one.
    */
@@ -98,10 +98,11 @@ public final class FunctionCatalog {
       case VALIDATE, PLAN_UPDATE, ADVANCE_UPDATE, UPDATE_FAILED, IDLE_CHECK ->
           EnumSet.of(Client.DYNAMODB);
       case CREATE_ROLES -> EnumSet.of(Client.DYNAMODB, Client.IAM);
-      case CREATE_CLUSTER ->
+      case FIND_SUBNETS ->
           ClusterContext.subnetIds(config).isEmpty()
-              ? EnumSet.of(Client.DYNAMODB, Client.EC2, Client.EKS)
-              : EnumSet.of(Client.DYNAMODB, Client.EKS);
+              ? EnumSet.of(Client.EC2)
+              : EnumSet.noneOf(Client.class);
+      case CREATE_CLUSTER -> EnumSet.of(Client.DYNAMODB, Client.EKS);
       case CLUSTER_STATUS, NODEGROUPS_STATUS, DESTROY_CLUSTER -> EnumSet.of(Client.EKS);
       case CREATE_ACCESS_ENTRIES, CREATE_NODEGROUPS ->
           EnumSet.of(Client.DYNAMODB, Client.EKS, Client.IAM);

@@ -12,14 +12,16 @@ class FunctionCatalogTest {
   private static final OrchestraConfig DEPLOYED = new OrchestraConfig(Map.of());
 
   @Test
-  void createCluster_prebuildsEc2_onlyWhenItMustLookTheDefaultSubnetsUp() {
-    assertThat(FunctionCatalog.clusterClients(Step.CREATE_CLUSTER, DEPLOYED))
-        .containsExactlyInAnyOrder(Client.DYNAMODB, Client.EC2, Client.EKS);
-    assertThat(
-            FunctionCatalog.clusterClients(
-                Step.CREATE_CLUSTER,
-                new OrchestraConfig(Map.of(EnvVars.SUBNET_IDS, "subnet-1,subnet-2"))))
-        .containsExactlyInAnyOrder(Client.DYNAMODB, Client.EKS);
+  void findSubnets_prebuildsEc2_onlyWhenItMustLookTheDefaultSubnetsUp_andCreateClusterNever() {
+    OrchestraConfig configured =
+        new OrchestraConfig(Map.of(EnvVars.SUBNET_IDS, "subnet-1,subnet-2"));
+    assertThat(FunctionCatalog.clusterClients(Step.FIND_SUBNETS, DEPLOYED))
+        .containsExactly(Client.EC2);
+    assertThat(FunctionCatalog.clusterClients(Step.FIND_SUBNETS, configured)).isEmpty();
+    for (OrchestraConfig c : java.util.List.of(DEPLOYED, configured)) {
+      assertThat(FunctionCatalog.clusterClients(Step.CREATE_CLUSTER, c))
+          .containsExactlyInAnyOrder(Client.DYNAMODB, Client.EKS);
+    }
   }
 
   @Test

@@ -216,19 +216,34 @@ public final class ClusterService {
 
   /** CreateCluster: API authentication mode, the version, subnets, ownership tags. */
   public Map<String, Object> createCluster(String name, String exec) {
-    return createCluster(name, exec, null);
+    return createCluster(name, exec, null, null);
   }
 
   /**
-   * As above, with the cluster role's ARN as CreateRoles reported it (null: read from IAM). Only an
-   * ARN of this cluster's role is taken.
+   * FindSubnets: the subnets a new cluster and its node groups use, the configured ones or else the
+   * default VPC's. A step of its own, before anything is made, so a missing default VPC is found
+   * early and CreateCluster builds no EC2 client (a cold-start second's worth of SDK).
    */
-  public Map<String, Object> createCluster(String name, String exec, String clusterRoleArn) {
-    // The default subnets (EC2) are looked up while the record is read (DynamoDB).
+  public Map<String, Object> findSubnets() {
+    return Map.of(
+        "subnetIds", settings.subnetIds().isEmpty() ? defaultSubnets() : settings.subnetIds());
+  }
+
+  /**
+   * As above, with the cluster role's ARN as CreateRoles reported it (null: read from IAM; only an
+   * ARN of this cluster's role is taken) and the subnets as FindSubnets reported them (null: an
+   * execution started before that step existed; looked up here as FindSubnets would).
+   */
+  public Map<String, Object> createCluster(
+      String name, String exec, String clusterRoleArn, List<String> subnetIds) {
+    // Without FindSubnets' answer, the default subnets (EC2) are looked up while the record is
+    // read (DynamoDB).
     CompletableFuture<List<String>> lookup =
-        settings.subnetIds().isEmpty()
-            ? Concurrently.start("default-subnets", this::defaultSubnets)
-            : CompletableFuture.completedFuture(settings.subnetIds());
+        subnetIds != null
+            ? CompletableFuture.completedFuture(subnetIds)
+            : settings.subnetIds().isEmpty()
+                ? Concurrently.start("default-subnets", this::defaultSubnets)
+                : CompletableFuture.completedFuture(settings.subnetIds());
     ClusterConfig config = config(name);
     List<String> subnets = Concurrently.join(lookup);
     String roleArn =

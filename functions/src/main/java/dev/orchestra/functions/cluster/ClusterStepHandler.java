@@ -15,6 +15,7 @@ public final class ClusterStepHandler extends JsonHandler {
   /** The steps, each deployed as its own function. */
   public enum Step {
     VALIDATE,
+    FIND_SUBNETS,
     CREATE_ROLES,
     CREATE_CLUSTER,
     CLUSTER_STATUS,
@@ -64,11 +65,13 @@ public final class ClusterStepHandler extends JsonHandler {
       case VALIDATE -> s.validate(text(in, "configYaml"), text(in, "execution"));
       case CREATE_ROLES ->
           s.createRoles(text(in, "clusterName"), text(in, "principalArn"), text(in, "execution"));
+      case FIND_SUBNETS -> s.findSubnets();
       case CREATE_CLUSTER ->
           s.createCluster(
               text(in, "clusterName"),
               text(in, "execution"),
-              in.path("clusterRoleArn").isTextual() ? in.get("clusterRoleArn").asText() : null);
+              in.path("clusterRoleArn").isTextual() ? in.get("clusterRoleArn").asText() : null,
+              subnetIds(in.get("subnetIds")));
       case CLUSTER_STATUS -> s.clusterStatus(text(in, "clusterName"));
       case CREATE_ACCESS_ENTRIES ->
           s.createAccessEntries(text(in, "clusterName"), text(in, "execution"));
@@ -90,6 +93,31 @@ public final class ClusterStepHandler extends JsonHandler {
       case UPDATE_FAILED -> s.updateFailed(text(in, "clusterName"), reason(in));
       case IDLE_CHECK -> s.idle().check(text(in, "clusterName"));
     };
+  }
+
+  /**
+   * FindSubnets' answer as the state passes it on: null when absent (an execution started before
+   * that step existed), else a list of subnet ids.
+   */
+  static java.util.List<String> subnetIds(JsonNode node) {
+    if (node == null || node.isNull() || node.isMissingNode()) {
+      return null;
+    }
+    java.util.List<String> out = new java.util.ArrayList<>();
+    if (node.isArray()) {
+      for (JsonNode id : node) {
+        if (id.isTextual() && id.asText().startsWith("subnet-")) {
+          out.add(id.asText());
+        }
+      }
+    }
+    if (out.isEmpty() || out.size() != node.size()) {
+      throw new IllegalArgumentException(
+          "subnetIds must be a non-empty list of subnet ids (subnet-…), as FindSubnets reports"
+              + " them; got "
+              + node);
+    }
+    return java.util.List.copyOf(out);
   }
 
   /** The caught error's Error and Cause, as Step Functions puts them in the Catch result. */

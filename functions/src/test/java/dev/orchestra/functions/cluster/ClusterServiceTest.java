@@ -66,13 +66,31 @@ class ClusterServiceTest {
     // state, so CreateCluster calls no IAM; an ARN of another role is not taken.
     String clusterRoleArn = aws.iam().getRole(b -> b.roleName(name + "-cluster-role")).role().arn();
     assertThat(roles).containsEntry("clusterRoleArn", clusterRoleArn);
+    @SuppressWarnings("unchecked")
+    List<String> subnets = (List<String>) service.findSubnets().get("subnetIds");
+    assertThat(subnets).isEqualTo(service.defaultSubnets());
+    // CreateCluster takes FindSubnets' answer and calls no EC2 for it.
+    ClusterService noEc2 =
+        new ClusterService(
+            service.store(),
+            aws::eks,
+            new ClusterIam(aws.iam(), null),
+            () -> {
+              throw new AssertionError("CreateCluster called EC2 though FindSubnets answered");
+            },
+            n -> server.createClient(),
+            new ClusterService.Settings(null, null, null, null, "bucket", List.of()));
     assertThat(
-            service.createCluster(
-                name, exec, clusterRoleArn.replace("-cluster-role", "-k8s-access-role")))
+            noEc2.createCluster(
+                name, exec, clusterRoleArn.replace("-cluster-role", "-k8s-access-role"), subnets))
         .containsEntry("status", "ACTIVE");
-    assertThat(aws.eks().describeCluster(b -> b.name(name)).cluster().roleArn())
-        .isEqualTo(clusterRoleArn);
-    assertThat(service.createCluster(name, exec, clusterRoleArn)).containsEntry("status", "ACTIVE");
+    var cluster = aws.eks().describeCluster(b -> b.name(name)).cluster();
+    assertThat(cluster.roleArn()).isEqualTo(clusterRoleArn);
+    assertThat(cluster.resourcesVpcConfig().subnetIds())
+        .containsExactlyInAnyOrderElementsOf(subnets);
+    // An execution started before FindSubnets existed passes none: looked up as before.
+    assertThat(service.createCluster(name, exec, clusterRoleArn, null))
+        .containsEntry("status", "ACTIVE");
     service.createNodegroups(name, exec);
   }
 
@@ -161,12 +179,15 @@ class ClusterServiceTest {
     ClusterService configured =
         new ClusterService(
             new ClusterStore(aws.dynamo(), "clusters"),
-            aws.eks(),
+            aws::eks,
             new ClusterIam(aws.iam(), null),
-            aws.ec2(),
+            () -> {
+              throw new AssertionError("configured subnets need no EC2 lookup");
+            },
             name -> server.createClient(),
             new ClusterService.Settings(null, null, null, null, "bucket", List.of(a, c)));
     configured.validate(GPU_YAML.formatted("svc-subnets"), "exec-s");
+    assertThat(configured.findSubnets()).containsEntry("subnetIds", List.of(a, c));
     configured.createRoles("svc-subnets", PRINCIPAL, "exec-s");
     configured.createCluster("svc-subnets", "exec-s");
     configured.createNodegroups("svc-subnets", "exec-s");
