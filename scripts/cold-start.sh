@@ -4,7 +4,7 @@
 # package, here the group's shaded jar, into /var/task and loads the classes from there), against a
 # local moto (tables, bucket and queue created first).
 # The 8 loop functions each end at their first DynamoDB read (the store is empty); the API function
-# serves GET /experiments (a scan of the empty table); the 20 cluster
+# serves GET /experiments (a scan of the empty table); the 21 cluster
 # steps run in create → update → idle → rollback → destroy order on one cluster, so each makes the
 # real calls of its step (IAM roles, an EKS cluster and node group in moto; steps that need what
 # raw moto lacks — access entries, add-ons — end at that call; BootstrapKubernetes applies its
@@ -151,6 +151,7 @@ probe orchestra-cluster-advance-update cluster "$C"
 probe orchestra-cluster-update-failed cluster "{\"clusterName\":\"$NAME\",\"error\":{\"Error\":\"States.Timeout\",\"Cause\":\"cold start\"}}"
 probe orchestra-cluster-idle-check cluster "$C"
 probe orchestra-cluster-rollback-nodegroups cluster "$C"
+probe orchestra-cluster-rollback-cluster cluster "$C"
 probe orchestra-cluster-rollback-rest cluster "{\"clusterName\":\"$NAME\",\"execution\":\"cold-start\",\"error\":{\"Error\":\"States.Timeout\",\"Cause\":\"cold start\"}}"
 for step in destroy-nodegroups destroy-cluster destroy-roles; do
   probe "orchestra-cluster-$step" cluster "$C"

@@ -53,7 +53,7 @@ if "OrchestraWorkflows" in stacks:
                 "validate", "find-subnets", "create-roles", "create-cluster", "cluster-status",
                 "create-access-entries", "create-addons", "create-nodegroups",
                 "nodegroups-status", "bootstrap-kubernetes", "finish-create",
-                "rollback-nodegroups", "rollback-rest", "destroy-nodegroups", "destroy-cluster",
+                "rollback-nodegroups", "rollback-cluster", "rollback-rest", "destroy-nodegroups", "destroy-cluster",
                 "destroy-roles", "plan-update", "advance-update", "update-failed", "idle-check",
             )
         ],

@@ -322,15 +322,25 @@ public final class FunctionSpecs {
         60,
         EnumSet.of(Access.CLUSTER_TABLE, Access.EKS_NODEGROUPS_WRITE));
     cluster(
-        Step.ROLLBACK_REST,
+        Step.ROLLBACK_CLUSTER,
         120,
         EnumSet.of(
             Access.CLUSTER_TABLE,
             Access.EKS_ADDONS,
             Access.EKS_ACCESS_ENTRIES,
             Access.EKS_CLUSTER_WRITE,
-            Access.RUNTIME_ROLES_MANAGE,
             // FinishCreate may have scheduled the idle check before a later step failed.
+            Access.IDLE_UNSCHEDULE));
+    cluster(
+        Step.ROLLBACK_REST,
+        120,
+        EnumSet.of(
+            Access.CLUSTER_TABLE,
+            Access.RUNTIME_ROLES_MANAGE,
+            // What RollbackCluster does, for an execution started before that step existed.
+            Access.EKS_ADDONS,
+            Access.EKS_ACCESS_ENTRIES,
+            Access.EKS_CLUSTER_WRITE,
             Access.IDLE_UNSCHEDULE));
     cluster(
         Step.DESTROY_NODEGROUPS,

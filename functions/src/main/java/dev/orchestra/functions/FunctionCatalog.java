@@ -113,7 +113,8 @@ public final class FunctionCatalog {
               ? EnumSet.of(Client.DYNAMODB)
               : EnumSet.of(Client.DYNAMODB, Client.EKS);
       case FINISH_CREATE -> EnumSet.of(Client.DYNAMODB, Client.EVENTBRIDGE);
-      case ROLLBACK_REST -> EnumSet.of(Client.DYNAMODB, Client.EKS, Client.EVENTBRIDGE, Client.IAM);
+      case ROLLBACK_CLUSTER -> EnumSet.of(Client.DYNAMODB, Client.EKS, Client.EVENTBRIDGE);
+      case ROLLBACK_REST -> EnumSet.of(Client.DYNAMODB, Client.IAM);
       case DESTROY_ROLES -> EnumSet.of(Client.DYNAMODB, Client.EVENTBRIDGE, Client.IAM);
     };
   }

@@ -769,23 +769,51 @@ public final class ClusterService {
   // ---- rollback and destroy ----
 
   /**
-   * Rollback, first half: deletes the node groups this execution created. The state machine polls
-   * {@link #nodegroupsStatus} (gone) before {@link #rollbackRest}.
+   * Rollback, first step: deletes the node groups this execution created. The state machine polls
+   * {@link #nodegroupsStatus} (gone) before {@link #rollbackCluster}.
    */
   public Map<String, Object> rollbackNodegroups(String name, String exec) {
     createdBy(name, exec, "nodegroup:").forEach(g -> deleteNodegroup(name, g));
     return Map.of("deleting", createdBy(name, exec, "nodegroup:"));
   }
 
-  /** Rollback, second half: associations, add-ons, access entries, the cluster, then roles. */
+  /**
+   * Rollback, second step: what this execution made in EKS (associations, add-ons, access entries,
+   * the cluster) and the idle check it scheduled. Each is forgotten once deleted, so a retry and
+   * {@link #rollbackRest} skip it.
+   */
+  public Map<String, Object> rollbackCluster(String name, String exec) {
+    java.util.Optional<ClusterRecord> found = store.get(name);
+    if (found.isEmpty()) {
+      return Map.of("status", "GONE");
+    }
+    rollbackInEks(name, exec, found.get());
+    return Map.of("status", "ROLLED_BACK");
+  }
+
+  /**
+   * Rollback, last step: the roles this execution made; the record is left FAILED with the reason.
+   * After {@link #rollbackCluster} nothing of EKS is left to it, so it calls only DynamoDB and IAM;
+   * for an execution started before that step existed it deletes the EKS part first, as it did.
+   */
   public Map<String, Object> rollbackRest(String name, String exec, String reason) {
     java.util.Optional<ClusterRecord> found = store.get(name);
     if (found.isEmpty()) {
       return Map.of("status", "GONE");
     }
-    // One read for every kind: this step only forgets what it deletes, and each kind is read for
-    // its own prefix, so the record as read here lists what each loop below must delete.
+    // One read for every kind: each step only forgets what it deletes, and each kind is read for
+    // its own prefix, so the record as read here lists what each loop must delete.
     ClusterRecord record = found.get();
+    rollbackInEks(name, exec, record);
+    for (String role : createdBy(record, exec, "role:")) {
+      iam.deleteRole(role);
+      store.forgetCreated(name, "role:" + role);
+    }
+    store.setStatus(name, ClusterRecord.FAILED, reason);
+    return Map.of("status", ClusterRecord.FAILED);
+  }
+
+  private void rollbackInEks(String name, String exec, ClusterRecord record) {
     for (String key : createdBy(record, exec, "podidentity:")) {
       String[] nsSa = key.split("/", 2);
       deleteAssociation(name, nsSa[0], nsSa[1]);
@@ -818,12 +846,6 @@ public final class ClusterService {
       deleteCluster(name);
       store.forgetCreated(name, "cluster");
     }
-    for (String role : createdBy(record, exec, "role:")) {
-      iam.deleteRole(role);
-      store.forgetCreated(name, "role:" + role);
-    }
-    store.setStatus(name, ClusterRecord.FAILED, reason);
-    return Map.of("status", ClusterRecord.FAILED);
   }
 
   /** Destroy, first step: every node group of the cluster. */

@@ -26,6 +26,7 @@ public final class ClusterStepHandler extends JsonHandler {
     BOOTSTRAP_KUBERNETES,
     FINISH_CREATE,
     ROLLBACK_NODEGROUPS,
+    ROLLBACK_CLUSTER,
     ROLLBACK_REST,
     DESTROY_NODEGROUPS,
     DESTROY_CLUSTER,
@@ -83,6 +84,7 @@ public final class ClusterStepHandler extends JsonHandler {
       case FINISH_CREATE -> s.finishCreate(text(in, "clusterName"));
       case ROLLBACK_NODEGROUPS ->
           s.rollbackNodegroups(text(in, "clusterName"), text(in, "execution"));
+      case ROLLBACK_CLUSTER -> s.rollbackCluster(text(in, "clusterName"), text(in, "execution"));
       case ROLLBACK_REST ->
           s.rollbackRest(text(in, "clusterName"), text(in, "execution"), reason(in));
       case DESTROY_NODEGROUPS -> s.destroyNodegroups(text(in, "clusterName"));

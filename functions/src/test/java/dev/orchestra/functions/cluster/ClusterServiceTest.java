@@ -215,25 +215,60 @@ class ClusterServiceTest {
     assertThat(service.store().get("svc-b").orElseThrow().created())
         .allSatisfy((k, v) -> assertThat(v).isEqualTo("exec-1"));
     service.rollbackNodegroups("svc-b", "exec-2");
+    service.rollbackCluster("svc-b", "exec-2");
     service.rollbackRest("svc-b", "exec-2", "test");
     assertThat(service.listNodegroups("svc-b")).hasSize(3);
     assertThat(service.clusterExists("svc-b")).isTrue();
   }
 
   @Test
-  void rollback_deletesWhatTheExecutionCreated() {
+  void rollback_deletesWhatTheExecutionCreated_theEksPartFirst_thenTheRolesWithoutEks() {
     createThroughNodegroups("svc-c", "exec-1");
     service.rollbackNodegroups("svc-c", "exec-1");
     assertThat(service.nodegroupsStatus("svc-c", true)).containsEntry("done", true);
-    service.rollbackRest("svc-c", "exec-1", "boom");
+
+    service.rollbackCluster("svc-c", "exec-1");
     assertThat(service.clusterExists("svc-c")).isFalse();
-    for (String r : ClusterNames.roles("svc-c")) {
-      assertThat(service.store().get("svc-c").orElseThrow().created()).isEmpty();
+    assertThat(service.store().get("svc-c").orElseThrow().created().keySet())
+        .isNotEmpty()
+        .allMatch(k -> k.startsWith("role:"));
+    // again (at least once): nothing left for it
+    assertThat(service.rollbackCluster("svc-c", "exec-1")).containsEntry("status", "ROLLED_BACK");
+
+    ClusterService noEks =
+        new ClusterService(
+            service.store(),
+            () -> {
+              throw new AssertionError("RollbackRest called EKS after RollbackCluster");
+            },
+            new ClusterIam(aws.iam(), null),
+            () -> {
+              throw new AssertionError("RollbackRest called EC2");
+            },
+            n -> server.createClient(),
+            new ClusterService.Settings(null, null, null, null, "bucket", List.of()));
+    noEks.rollbackRest("svc-c", "exec-1", "boom");
+    assertRolledBack("svc-c", "boom");
+  }
+
+  @Test
+  void rollbackRest_alone_asAnExecutionStartedBeforeRollbackClusterExisted_deletesEverything() {
+    createThroughNodegroups("svc-e", "exec-1");
+    service.rollbackNodegroups("svc-e", "exec-1");
+    assertThat(service.nodegroupsStatus("svc-e", true)).containsEntry("done", true);
+    service.rollbackRest("svc-e", "exec-1", "before the split");
+    assertRolledBack("svc-e", "before the split");
+  }
+
+  static void assertRolledBack(String name, String reason) {
+    assertThat(service.clusterExists(name)).isFalse();
+    assertThat(service.store().get(name).orElseThrow().created()).isEmpty();
+    for (String r : ClusterNames.roles(name)) {
       assertThat(aws.iam().listRoles(b -> b.pathPrefix("/orchestra/")).roles())
           .noneMatch(x -> x.roleName().equals(r));
     }
-    assertThat(service.store().get("svc-c").orElseThrow().status()).isEqualTo("FAILED");
-    assertThat(service.store().get("svc-c").orElseThrow().reason()).isEqualTo("boom");
+    assertThat(service.store().get(name).orElseThrow().status()).isEqualTo("FAILED");
+    assertThat(service.store().get(name).orElseThrow().reason()).isEqualTo(reason);
   }
 
   @Test

@@ -258,6 +258,22 @@ class ClusterLifecycleTest {
     assertThat(record.status()).isEqualTo("FAILED");
     assertThat(record.reason()).contains("injected: node group quota reached");
     assertThat(record.created()).isEmpty();
+    List<String> entered =
+        aws.sfn().getExecutionHistory(b -> b.executionArn(d.executionArn())).events().stream()
+            .filter(e -> e.stateEnteredEventDetails() != null)
+            .map(e -> e.stateEnteredEventDetails().name())
+            .toList();
+    assertThat(entered)
+        .containsSubsequence(
+            "Validate",
+            "FindSubnets",
+            "CreateRoles",
+            "CreateCluster",
+            "CreateNodegroups",
+            "RollbackNodegroups",
+            "RollbackCluster",
+            "RollbackRest",
+            "CreateFailed");
   }
 
   @Test
