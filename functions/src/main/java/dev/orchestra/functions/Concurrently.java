@@ -1,7 +1,11 @@
 package dev.orchestra.functions;
 
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -27,6 +31,31 @@ public final class Concurrently {
     t.setDaemon(true);
     t.start();
     return result;
+  }
+
+  /**
+   * The action for every item at once, each on a thread of its own; returns when all have ended. A
+   * failure does not stop the others: each runs to its end, then the first failure (in the items'
+   * order) is thrown as the caller would have had it.
+   */
+  public static <T> void forEach(String name, Collection<T> items, Consumer<T> action) {
+    List<CompletableFuture<Void>> calls = new ArrayList<>();
+    int i = 0;
+    for (T item : items) {
+      calls.add(
+          start(
+              name + "-" + i++,
+              () -> {
+                action.accept(item);
+                return null;
+              }));
+    }
+    for (CompletableFuture<Void> call : calls) {
+      call.exceptionally(e -> null).join();
+    }
+    for (CompletableFuture<Void> call : calls) {
+      join(call);
+    }
   }
 
   /** The call's result, or its own exception, as the caller would have had it calling directly. */

@@ -3,7 +3,10 @@ package dev.orchestra.functions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -39,5 +42,33 @@ class ConcurrentlyTest {
               throw thrown;
             });
     assertThatThrownBy(() -> Concurrently.join(call)).isSameAs(thrown);
+  }
+
+  @Test
+  void forEach_runsEveryItemAtOnce_andAFailureStopsNoneOfTheOthers() {
+    List<String> roles = List.of("a-role", "b-role", "c-role");
+    CountDownLatch allStarted = new CountDownLatch(roles.size());
+    Set<String> done = ConcurrentHashMap.newKeySet();
+    IllegalStateException denied = new IllegalStateException("b-role: access denied");
+    assertThatThrownBy(
+            () ->
+                Concurrently.forEach(
+                    "delete-role",
+                    roles,
+                    role -> {
+                      allStarted.countDown();
+                      try {
+                        // each waits for the others to start: only true concurrency gets past
+                        assertThat(allStarted.await(10, TimeUnit.SECONDS)).isTrue();
+                      } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                      }
+                      if (role.equals("b-role")) {
+                        throw denied;
+                      }
+                      done.add(role);
+                    }))
+        .isSameAs(denied);
+    assertThat(done).containsExactlyInAnyOrder("a-role", "c-role");
   }
 }
