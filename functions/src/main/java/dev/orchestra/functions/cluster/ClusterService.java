@@ -220,8 +220,12 @@ public final class ClusterService {
    * early and CreateCluster builds no EC2 client (about 0.2 s of its cold start).
    */
   public Map<String, Object> findSubnets() {
-    return Map.of(
-        "subnetIds", settings.subnetIds().isEmpty() ? defaultSubnets() : settings.subnetIds());
+    return Map.of("subnetIds", subnets());
+  }
+
+  /** The configured subnets, or else the default VPC's. */
+  private List<String> subnets() {
+    return settings.subnetIds().isEmpty() ? defaultSubnets() : settings.subnetIds();
   }
 
   /** CreateCluster: API authentication mode, the version, subnets, ownership tags. */
@@ -236,14 +240,11 @@ public final class ClusterService {
    */
   public Map<String, Object> createCluster(
       String name, String exec, String clusterRoleArn, List<String> subnetIds) {
-    // Without FindSubnets' answer, the default subnets (EC2) are looked up while the record is
-    // read (DynamoDB).
+    // Without FindSubnets' answer, the subnets are found as it would, while the record is read.
     CompletableFuture<List<String>> lookup =
         subnetIds != null
             ? CompletableFuture.completedFuture(subnetIds)
-            : settings.subnetIds().isEmpty()
-                ? Concurrently.start("default-subnets", this::defaultSubnets)
-                : CompletableFuture.completedFuture(settings.subnetIds());
+            : Concurrently.start("subnets", this::subnets);
     ClusterConfig config = config(name);
     List<String> subnets = Concurrently.join(lookup);
     String roleArn =
