@@ -12,9 +12,12 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.eks.EksClient;
 import software.amazon.awssdk.services.eks.model.Nodegroup;
 
 /**
@@ -43,14 +46,26 @@ class ClusterServiceTest {
     moto = MotoServer.start();
     aws = new AwsClients(moto.config(Map.of()));
     ClusterStore.createTable(aws.dynamo(), "clusters");
-    service =
-        new ClusterService(
-            new ClusterStore(aws.dynamo(), "clusters"),
-            aws.eks(),
-            new ClusterIam(aws.iam(), null),
-            aws.ec2(),
-            name -> server.createClient(),
-            new ClusterService.Settings(null, null, null, null, "bucket", List.of()));
+    service = service(aws::eks, aws::ec2, List.of());
+  }
+
+  /** A service on the shared store, IAM and Kubernetes API, with these EKS and EC2 clients. */
+  static ClusterService service(
+      Supplier<EksClient> eks, Supplier<Ec2Client> ec2, List<String> subnetIds) {
+    return new ClusterService(
+        new ClusterStore(aws.dynamo(), "clusters"),
+        eks,
+        new ClusterIam(aws.iam(), null),
+        ec2,
+        name -> server.createClient(),
+        new ClusterService.Settings(null, null, null, null, "bucket", subnetIds));
+  }
+
+  /** A client the step under test must not build: building it fails the test. */
+  static <T> Supplier<T> forbidden(String why) {
+    return () -> {
+      throw new AssertionError(why);
+    };
   }
 
   @AfterAll
@@ -71,15 +86,8 @@ class ClusterServiceTest {
     assertThat(subnets).isEqualTo(service.defaultSubnets());
     // CreateCluster takes FindSubnets' answer and calls no EC2 for it.
     ClusterService noEc2 =
-        new ClusterService(
-            service.store(),
-            aws::eks,
-            new ClusterIam(aws.iam(), null),
-            () -> {
-              throw new AssertionError("CreateCluster called EC2 though FindSubnets answered");
-            },
-            n -> server.createClient(),
-            new ClusterService.Settings(null, null, null, null, "bucket", List.of()));
+        service(
+            aws::eks, forbidden("CreateCluster called EC2 though FindSubnets answered"), List.of());
     assertThat(
             noEc2.createCluster(
                 name, exec, clusterRoleArn.replace("-cluster-role", "-k8s-access-role"), subnets))
@@ -177,15 +185,7 @@ class ClusterServiceTest {
             .subnet()
             .subnetId();
     ClusterService configured =
-        new ClusterService(
-            new ClusterStore(aws.dynamo(), "clusters"),
-            aws::eks,
-            new ClusterIam(aws.iam(), null),
-            () -> {
-              throw new AssertionError("configured subnets need no EC2 lookup");
-            },
-            name -> server.createClient(),
-            new ClusterService.Settings(null, null, null, null, "bucket", List.of(a, c)));
+        service(aws::eks, forbidden("configured subnets need no EC2 lookup"), List.of(a, c));
     configured.validate(GPU_YAML.formatted("svc-subnets"), "exec-s");
     assertThat(configured.findSubnets()).containsEntry("subnetIds", List.of(a, c));
     configured.createRoles("svc-subnets", PRINCIPAL, "exec-s");
@@ -236,17 +236,10 @@ class ClusterServiceTest {
     assertThat(service.rollbackCluster("svc-c", "exec-1")).containsEntry("status", "ROLLED_BACK");
 
     ClusterService noEks =
-        new ClusterService(
-            service.store(),
-            () -> {
-              throw new AssertionError("RollbackRest called EKS after RollbackCluster");
-            },
-            new ClusterIam(aws.iam(), null),
-            () -> {
-              throw new AssertionError("RollbackRest called EC2");
-            },
-            n -> server.createClient(),
-            new ClusterService.Settings(null, null, null, null, "bucket", List.of()));
+        service(
+            forbidden("RollbackRest called EKS after RollbackCluster"),
+            forbidden("RollbackRest called EC2"),
+            List.of());
     noEks.rollbackRest("svc-c", "exec-1", "boom");
     assertRolledBack("svc-c", "boom");
   }
