@@ -3,21 +3,13 @@ package dev.orchestra.functions.cluster;
 import dev.orchestra.shared.cluster.ClusterNames;
 import dev.orchestra.shared.run.NodeGroups;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
-import io.fabric8.kubernetes.api.model.TolerationBuilder;
-import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
-import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
-import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
-import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
-import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -25,6 +17,11 @@ import java.util.Map;
  * What cluster create applies through the Kubernetes API: the runs namespace and the reporter's
  * ServiceAccount, the NVIDIA device plugin (AL2023 NVIDIA AMIs do not bundle it) and the cluster
  * autoscaler with its RBAC. Deterministic names, create-or-update: a retry is harmless.
+ *
+ * <p>The objects are written as the manifests a Kubernetes engineer would write: generic objects
+ * (apiVersion, kind, metadata and the kind's own fields as plain maps and lists), sent and read
+ * back as such. fabric8's typed model would cost a cold start its Jackson (de)serializers (a
+ * Deployment's reach hundreds of classes), more than the whole apply.
  */
 public final class ClusterKubernetes {
   /** The device plugin release applied to GPU clusters. */
@@ -32,171 +29,221 @@ public final class ClusterKubernetes {
 
   static final String AUTOSCALER_IMAGE = "registry.k8s.io/autoscaling/cluster-autoscaler:v";
 
+  /** The kinds applied here: each one's path segment (plural) and whether it is namespaced. */
+  private record Kind(String plural, boolean namespaced) {}
+
+  private static final Map<String, Kind> KINDS =
+      Map.of(
+          "Namespace", new Kind("namespaces", false),
+          "ServiceAccount", new Kind("serviceaccounts", true),
+          "DaemonSet", new Kind("daemonsets", true),
+          "Deployment", new Kind("deployments", true),
+          "ClusterRole", new Kind("clusterroles", false),
+          "ClusterRoleBinding", new Kind("clusterrolebindings", false));
+
   private ClusterKubernetes() {}
 
-  /** The objects for a cluster; {@code gpu} adds the device plugin. */
-  public static List<HasMetadata> objects(String cluster, String k8sVersion, boolean gpu) {
-    List<HasMetadata> out = new ArrayList<>();
+  /**
+   * The objects for a cluster, in the order they are applied; {@code gpu} adds the device plugin.
+   */
+  public static List<GenericKubernetesResource> objects(
+      String cluster, String k8sVersion, boolean gpu) {
+    List<GenericKubernetesResource> out = new ArrayList<>();
+    out.add(object("v1", "Namespace", null, ClusterNames.RUNS_NAMESPACE, Map.of()));
     out.add(
-        new NamespaceBuilder()
-            .withNewMetadata()
-            .withName(ClusterNames.RUNS_NAMESPACE)
-            .endMetadata()
-            .build());
-    out.add(
-        new ServiceAccountBuilder()
-            .withNewMetadata()
-            .withName(ClusterNames.REPORTER_SERVICE_ACCOUNT)
-            .withNamespace(ClusterNames.RUNS_NAMESPACE)
-            .endMetadata()
-            .build());
+        object(
+            "v1",
+            "ServiceAccount",
+            ClusterNames.RUNS_NAMESPACE,
+            ClusterNames.REPORTER_SERVICE_ACCOUNT,
+            Map.of()));
     if (gpu) {
       Map<String, String> labels = Map.of("app", "nvidia-device-plugin");
+      String plugins = "/var/lib/kubelet/device-plugins";
       out.add(
-          new DaemonSetBuilder()
-              .withNewMetadata()
-              .withName("nvidia-device-plugin")
-              .withNamespace("kube-system")
-              .endMetadata()
-              .withNewSpec()
-              .withNewSelector()
-              .withMatchLabels(labels)
-              .endSelector()
-              .withNewTemplate()
-              .withNewMetadata()
-              .withLabels(labels)
-              .endMetadata()
-              .withNewSpec()
-              .withNodeSelector(Map.of(NodeGroups.LABEL, NodeGroups.GPU))
-              .withTolerations(
-                  new TolerationBuilder()
-                      .withKey(NodeGroups.GPU_RESOURCE)
-                      .withOperator("Exists")
-                      .withEffect("NoSchedule")
-                      .build())
-              .withPriorityClassName("system-node-critical")
-              .addNewContainer()
-              .withName("nvidia-device-plugin")
-              .withImage(DEVICE_PLUGIN_IMAGE)
-              .addNewVolumeMount()
-              .withName("device-plugin")
-              .withMountPath("/var/lib/kubelet/device-plugins")
-              .endVolumeMount()
-              .endContainer()
-              .addNewVolume()
-              .withName("device-plugin")
-              .withNewHostPath()
-              .withPath("/var/lib/kubelet/device-plugins")
-              .endHostPath()
-              .endVolume()
-              .endSpec()
-              .endTemplate()
-              .endSpec()
-              .build());
+          object(
+              "apps/v1",
+              "DaemonSet",
+              "kube-system",
+              "nvidia-device-plugin",
+              Map.of(
+                  "spec",
+                  Map.of(
+                      "selector",
+                      Map.of("matchLabels", labels),
+                      "template",
+                      Map.of(
+                          "metadata",
+                          Map.of("labels", labels),
+                          "spec",
+                          Map.of(
+                              "nodeSelector",
+                              Map.of(NodeGroups.LABEL, NodeGroups.GPU),
+                              "tolerations",
+                              List.of(
+                                  Map.of(
+                                      "key", NodeGroups.GPU_RESOURCE,
+                                      "operator", "Exists",
+                                      "effect", "NoSchedule")),
+                              "priorityClassName",
+                              "system-node-critical",
+                              "containers",
+                              List.of(
+                                  Map.of(
+                                      "name",
+                                      "nvidia-device-plugin",
+                                      "image",
+                                      DEVICE_PLUGIN_IMAGE,
+                                      "volumeMounts",
+                                      List.of(
+                                          Map.of("name", "device-plugin", "mountPath", plugins)))),
+                              "volumes",
+                              List.of(
+                                  Map.of(
+                                      "name",
+                                      "device-plugin",
+                                      "hostPath",
+                                      Map.of("path", plugins)))))))));
     }
     String sa = ClusterNames.AUTOSCALER_SERVICE_ACCOUNT;
     String ns = ClusterNames.AUTOSCALER_NAMESPACE;
+    out.add(object("v1", "ServiceAccount", ns, sa, Map.of()));
     out.add(
-        new ServiceAccountBuilder()
-            .withNewMetadata()
-            .withName(sa)
-            .withNamespace(ns)
-            .endMetadata()
-            .build());
+        object(
+            "rbac.authorization.k8s.io/v1",
+            "ClusterRole",
+            null,
+            sa,
+            Map.of(
+                "rules",
+                List.of(
+                    rule("", List.of("events", "endpoints"), List.of("create", "patch")),
+                    rule("", List.of("pods/eviction"), List.of("create")),
+                    rule("", List.of("pods/status"), List.of("update")),
+                    rule("", List.of("endpoints"), List.of("get", "update")),
+                    rule("", List.of("nodes"), List.of("watch", "list", "get", "update")),
+                    rule(
+                        "",
+                        List.of(
+                            "namespaces",
+                            "pods",
+                            "services",
+                            "replicationcontrollers",
+                            "persistentvolumeclaims",
+                            "persistentvolumes"),
+                        List.of("watch", "list", "get")),
+                    rule(
+                        "extensions",
+                        List.of("replicasets", "daemonsets"),
+                        List.of("watch", "list", "get")),
+                    rule("policy", List.of("poddisruptionbudgets"), List.of("watch", "list")),
+                    rule(
+                        "apps",
+                        List.of("statefulsets", "replicasets", "daemonsets"),
+                        List.of("watch", "list", "get")),
+                    rule(
+                        "storage.k8s.io",
+                        List.of("storageclasses", "csinodes", "csidrivers", "csistoragecapacities"),
+                        List.of("watch", "list", "get")),
+                    rule("batch", List.of("jobs", "cronjobs"), List.of("watch", "list", "get")),
+                    rule(
+                        "coordination.k8s.io",
+                        List.of("leases"),
+                        List.of("create", "get", "update")),
+                    rule(
+                        "",
+                        List.of("configmaps"),
+                        List.of("create", "list", "watch", "get", "update", "delete"))))));
     out.add(
-        new ClusterRoleBuilder()
-            .withNewMetadata()
-            .withName(sa)
-            .endMetadata()
-            .withRules(
-                rule("", List.of("events", "endpoints"), List.of("create", "patch")),
-                rule("", List.of("pods/eviction"), List.of("create")),
-                rule("", List.of("pods/status"), List.of("update")),
-                rule("", List.of("endpoints"), List.of("get", "update")),
-                rule("", List.of("nodes"), List.of("watch", "list", "get", "update")),
-                rule(
-                    "",
-                    List.of(
-                        "namespaces",
-                        "pods",
-                        "services",
-                        "replicationcontrollers",
-                        "persistentvolumeclaims",
-                        "persistentvolumes"),
-                    List.of("watch", "list", "get")),
-                rule(
-                    "extensions",
-                    List.of("replicasets", "daemonsets"),
-                    List.of("watch", "list", "get")),
-                rule("policy", List.of("poddisruptionbudgets"), List.of("watch", "list")),
-                rule(
-                    "apps",
-                    List.of("statefulsets", "replicasets", "daemonsets"),
-                    List.of("watch", "list", "get")),
-                rule(
-                    "storage.k8s.io",
-                    List.of("storageclasses", "csinodes", "csidrivers", "csistoragecapacities"),
-                    List.of("watch", "list", "get")),
-                rule("batch", List.of("jobs", "cronjobs"), List.of("watch", "list", "get")),
-                rule("coordination.k8s.io", List.of("leases"), List.of("create", "get", "update")),
-                rule(
-                    "",
-                    List.of("configmaps"),
-                    List.of("create", "list", "watch", "get", "update", "delete")))
-            .build());
-    out.add(
-        new ClusterRoleBindingBuilder()
-            .withNewMetadata()
-            .withName(sa)
-            .endMetadata()
-            .withNewRoleRef()
-            .withApiGroup("rbac.authorization.k8s.io")
-            .withKind("ClusterRole")
-            .withName(sa)
-            .endRoleRef()
-            .addNewSubject()
-            .withKind("ServiceAccount")
-            .withName(sa)
-            .withNamespace(ns)
-            .endSubject()
-            .build());
+        object(
+            "rbac.authorization.k8s.io/v1",
+            "ClusterRoleBinding",
+            null,
+            sa,
+            Map.of(
+                "roleRef",
+                Map.of("apiGroup", "rbac.authorization.k8s.io", "kind", "ClusterRole", "name", sa),
+                "subjects",
+                List.of(Map.of("kind", "ServiceAccount", "name", sa, "namespace", ns)))));
     Map<String, String> labels = Map.of("app", sa);
     out.add(
-        new DeploymentBuilder()
-            .withNewMetadata()
-            .withName(sa)
-            .withNamespace(ns)
-            .endMetadata()
-            .withNewSpec()
-            .withReplicas(1)
-            .withNewSelector()
-            .withMatchLabels(labels)
-            .endSelector()
-            .withNewTemplate()
-            .withNewMetadata()
-            .withLabels(labels)
-            .endMetadata()
-            .withNewSpec()
-            .withServiceAccountName(sa)
-            .withNodeSelector(Map.of(NodeGroups.LABEL, NodeGroups.SYSTEM))
-            .withPriorityClassName("system-cluster-critical")
-            .addNewContainer()
-            .withName(sa)
-            .withImage(AUTOSCALER_IMAGE + k8sVersion + ".0")
-            .withCommand(
-                "./cluster-autoscaler",
-                "--cloud-provider=aws",
-                "--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/"
-                    + cluster,
-                "--balance-similar-node-groups",
-                "--skip-nodes-with-system-pods=false",
-                "--expander=least-waste")
-            .endContainer()
-            .endSpec()
-            .endTemplate()
-            .endSpec()
-            .build());
+        object(
+            "apps/v1",
+            "Deployment",
+            ns,
+            sa,
+            Map.of(
+                "spec",
+                Map.of(
+                    "replicas",
+                    1,
+                    "selector",
+                    Map.of("matchLabels", labels),
+                    "template",
+                    Map.of(
+                        "metadata",
+                        Map.of("labels", labels),
+                        "spec",
+                        Map.of(
+                            "serviceAccountName",
+                            sa,
+                            "nodeSelector",
+                            Map.of(NodeGroups.LABEL, NodeGroups.SYSTEM),
+                            "priorityClassName",
+                            "system-cluster-critical",
+                            "containers",
+                            List.of(
+                                Map.of(
+                                    "name",
+                                    sa,
+                                    "image",
+                                    AUTOSCALER_IMAGE + k8sVersion + ".0",
+                                    "command",
+                                    List.of(
+                                        "./cluster-autoscaler",
+                                        "--cloud-provider=aws",
+                                        "--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/"
+                                            + cluster,
+                                        "--balance-similar-node-groups",
+                                        "--skip-nodes-with-system-pods=false",
+                                        "--expander=least-waste")))))))));
     return out;
+  }
+
+  /**
+   * One object: {@code namespace} is null for a cluster-scoped kind; {@code fields} are the kind's
+   * own top-level fields (spec, rules, roleRef, subjects).
+   */
+  static GenericKubernetesResource object(
+      String apiVersion, String kind, String namespace, String name, Map<String, Object> fields) {
+    Kind k = KINDS.get(kind);
+    if (k == null || k.namespaced() != (namespace != null)) {
+      throw new IllegalArgumentException(
+          kind + " " + name + ": not a kind applied here, or namespace given for the wrong scope");
+    }
+    GenericKubernetesResource o = new GenericKubernetesResource();
+    o.setApiVersion(apiVersion);
+    o.setKind(kind);
+    ObjectMeta meta = new ObjectMeta();
+    meta.setName(name);
+    meta.setNamespace(namespace);
+    o.setMetadata(meta);
+    o.setAdditionalProperties(new LinkedHashMap<>(fields));
+    return o;
+  }
+
+  /** The path of an object's kind, from the table above: no registry lookup, no discovery. */
+  static ResourceDefinitionContext path(GenericKubernetesResource o) {
+    Kind k = KINDS.get(o.getKind());
+    String apiVersion = o.getApiVersion();
+    int slash = apiVersion.indexOf('/');
+    return new ResourceDefinitionContext.Builder()
+        .withGroup(slash < 0 ? "" : apiVersion.substring(0, slash))
+        .withVersion(apiVersion.substring(slash + 1))
+        .withKind(o.getKind())
+        .withPlural(k.plural())
+        .withNamespaced(k.namespaced())
+        .build();
   }
 
   /** How many times one object is written again after a 409 Conflict. */
@@ -208,18 +255,9 @@ public final class ClusterKubernetes {
    * clusters sharing one API server, as the local mock does): the object is written again from the
    * latest version, as client-go's RetryOnConflict does.
    */
-  public static int apply(KubernetesClient client, List<HasMetadata> objects) {
-    KubernetesSerialization json = client.getKubernetesSerialization();
-    for (HasMetadata typed : objects) {
-      // Written and read back as generic objects at the typed kind's path: the server's answers
-      // are parsed into maps, not into the typed model, whose deserializers (a Deployment's reach
-      // hundreds of classes) cost a cold start more than the whole apply; and the path comes from
-      // the typed class's annotations, not from the client's registry of every kind (it scans the
-      // class path) or from asking the API server.
-      GenericKubernetesResource o = json.convertValue(typed, GenericKubernetesResource.class);
-      var kind =
-          client.genericKubernetesResources(
-              ResourceDefinitionContext.fromResourceType(typed.getClass()));
+  public static int apply(KubernetesClient client, List<GenericKubernetesResource> objects) {
+    for (GenericKubernetesResource o : objects) {
+      var kind = client.genericKubernetesResources(path(o));
       String namespace = o.getMetadata().getNamespace();
       for (int attempt = 1; ; attempt++) {
         o.getMetadata().setResourceVersion(null);
@@ -237,12 +275,8 @@ public final class ClusterKubernetes {
     return objects.size();
   }
 
-  private static io.fabric8.kubernetes.api.model.rbac.PolicyRule rule(
+  private static Map<String, Object> rule(
       String group, List<String> resources, List<String> verbs) {
-    return new PolicyRuleBuilder()
-        .withApiGroups(group)
-        .withResources(resources)
-        .withVerbs(verbs)
-        .build();
+    return Map.of("apiGroups", List.of(group), "resources", resources, "verbs", verbs);
   }
 }
