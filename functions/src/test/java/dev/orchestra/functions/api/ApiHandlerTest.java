@@ -209,4 +209,63 @@ class ApiHandlerTest {
     JsonNode patch = call("PATCH", "/pools/api-pool", Map.of(), null);
     assertThat(patch.get("statusCode").asInt()).isEqualTo(405);
   }
+
+  /**
+   * The API's mapper registers no Jackson module from the class path (ApiHandler), so no view may
+   * hold a type only a module writes (java.time, Optional): every record the API answers with is
+   * built from strings, numbers, booleans, lists, maps and other such records.
+   */
+  @Test
+  void views_needNoJacksonModule() {
+    List<Class<?>> roots = new java.util.ArrayList<>(List.of(ApiError.class));
+    for (Class<?> owner : List.of(Views.class, ClustersController.class, PoolsController.class)) {
+      roots.addAll(List.of(owner.getDeclaredClasses()));
+    }
+    List<String> found = new java.util.ArrayList<>();
+    java.util.Set<Class<?>> seen = new java.util.HashSet<>();
+    for (Class<?> root : roots) {
+      if (root.isRecord()) {
+        plainComponents(root, seen, found);
+      }
+    }
+    assertThat(seen).contains(Views.ExperimentView.class, ApiError.class);
+    assertThat(found).isEmpty();
+  }
+
+  private static void plainComponents(
+      Class<?> record, java.util.Set<Class<?>> seen, List<String> found) {
+    if (!seen.add(record)) {
+      return;
+    }
+    for (var c : record.getRecordComponents()) {
+      plainType(c.getGenericType(), record.getSimpleName() + "." + c.getName(), seen, found);
+    }
+  }
+
+  private static void plainType(
+      java.lang.reflect.Type t, String where, java.util.Set<Class<?>> seen, List<String> found) {
+    if (t instanceof java.lang.reflect.ParameterizedType p) {
+      plainType(p.getRawType(), where, seen, found);
+      for (var a : p.getActualTypeArguments()) {
+        plainType(a, where, seen, found);
+      }
+    } else if (t instanceof java.lang.reflect.TypeVariable<?>
+        || t instanceof java.lang.reflect.WildcardType) {
+      return; // Items<T> / PageView<T>: T is one of the records checked on their own
+    } else if (t instanceof Class<?> k) {
+      if (k.isRecord()) {
+        plainComponents(k, seen, found);
+      } else if (!(k.isPrimitive()
+          || k == String.class
+          || k == Object.class
+          || k == Boolean.class
+          || Number.class.isAssignableFrom(k) && k.getName().startsWith("java.lang.")
+          || k == List.class
+          || k == Map.class)) {
+        found.add(where + ": " + k.getName());
+      }
+    } else {
+      found.add(where + ": " + t);
+    }
+  }
 }
