@@ -84,6 +84,9 @@ C="{\"clusterName\":\"$NAME\",\"execution\":\"cold-start\",\"principalArn\":\"ar
 FAILED=()
 ROWS=()
 echo "load: $(uptime | sed 's/.*load average/load average/')"
+# The machine's speed at the time: a fixed CPU-bound loop (lower is faster); runs are comparable
+# only at similar figures (scripts/cold-start-summary.py lists them).
+echo "calibration: $(python3 -c 'import time; t = time.perf_counter(); sum(i * i for i in range(3 * 10**6)); print(round(time.perf_counter() - t, 3))') s"
 # PROFILE=fn,... with ASYNC_PROFILER=<libasyncProfiler.so>: those functions run under async-profiler
 # (CPU samples every 1 ms, per thread), written as collapsed stacks to ${KEEP_LOGS:-$TMPDIR}/<fn>.collapsed.
 profiler() {
