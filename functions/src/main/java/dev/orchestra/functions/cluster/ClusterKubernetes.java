@@ -61,49 +61,34 @@ public final class ClusterKubernetes {
       Map<String, String> labels = Map.of("app", "nvidia-device-plugin");
       String plugins = "/var/lib/kubelet/device-plugins";
       out.add(
-          object(
-              "apps/v1",
+          workload(
               "DaemonSet",
               "kube-system",
               "nvidia-device-plugin",
+              labels,
+              Map.of(),
               Map.of(
-                  "spec",
-                  Map.of(
-                      "selector",
-                      Map.of("matchLabels", labels),
-                      "template",
+                  "nodeSelector",
+                  Map.of(NodeGroups.LABEL, NodeGroups.GPU),
+                  "tolerations",
+                  List.of(
                       Map.of(
-                          "metadata",
-                          Map.of("labels", labels),
-                          "spec",
-                          Map.of(
-                              "nodeSelector",
-                              Map.of(NodeGroups.LABEL, NodeGroups.GPU),
-                              "tolerations",
-                              List.of(
-                                  Map.of(
-                                      "key", NodeGroups.GPU_RESOURCE,
-                                      "operator", "Exists",
-                                      "effect", "NoSchedule")),
-                              "priorityClassName",
-                              "system-node-critical",
-                              "containers",
-                              List.of(
-                                  Map.of(
-                                      "name",
-                                      "nvidia-device-plugin",
-                                      "image",
-                                      DEVICE_PLUGIN_IMAGE,
-                                      "volumeMounts",
-                                      List.of(
-                                          Map.of("name", "device-plugin", "mountPath", plugins)))),
-                              "volumes",
-                              List.of(
-                                  Map.of(
-                                      "name",
-                                      "device-plugin",
-                                      "hostPath",
-                                      Map.of("path", plugins)))))))));
+                          "key", NodeGroups.GPU_RESOURCE,
+                          "operator", "Exists",
+                          "effect", "NoSchedule")),
+                  "priorityClassName",
+                  "system-node-critical",
+                  "containers",
+                  List.of(
+                      Map.of(
+                          "name",
+                          "nvidia-device-plugin",
+                          "image",
+                          DEVICE_PLUGIN_IMAGE,
+                          "volumeMounts",
+                          List.of(Map.of("name", "device-plugin", "mountPath", plugins)))),
+                  "volumes",
+                  List.of(Map.of("name", "device-plugin", "hostPath", Map.of("path", plugins))))));
     }
     String sa = ClusterNames.AUTOSCALER_SERVICE_ACCOUNT;
     String ns = ClusterNames.AUTOSCALER_NAMESPACE;
@@ -167,46 +152,35 @@ public final class ClusterKubernetes {
                 List.of(Map.of("kind", "ServiceAccount", "name", sa, "namespace", ns)))));
     Map<String, String> labels = Map.of("app", sa);
     out.add(
-        object(
-            "apps/v1",
+        workload(
             "Deployment",
             ns,
             sa,
+            labels,
+            Map.of("replicas", 1),
             Map.of(
-                "spec",
-                Map.of(
-                    "replicas",
-                    1,
-                    "selector",
-                    Map.of("matchLabels", labels),
-                    "template",
+                "serviceAccountName",
+                sa,
+                "nodeSelector",
+                Map.of(NodeGroups.LABEL, NodeGroups.SYSTEM),
+                "priorityClassName",
+                "system-cluster-critical",
+                "containers",
+                List.of(
                     Map.of(
-                        "metadata",
-                        Map.of("labels", labels),
-                        "spec",
-                        Map.of(
-                            "serviceAccountName",
-                            sa,
-                            "nodeSelector",
-                            Map.of(NodeGroups.LABEL, NodeGroups.SYSTEM),
-                            "priorityClassName",
-                            "system-cluster-critical",
-                            "containers",
-                            List.of(
-                                Map.of(
-                                    "name",
-                                    sa,
-                                    "image",
-                                    AUTOSCALER_IMAGE + k8sVersion + ".0",
-                                    "command",
-                                    List.of(
-                                        "./cluster-autoscaler",
-                                        "--cloud-provider=aws",
-                                        "--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/"
-                                            + cluster,
-                                        "--balance-similar-node-groups",
-                                        "--skip-nodes-with-system-pods=false",
-                                        "--expander=least-waste")))))))));
+                        "name",
+                        sa,
+                        "image",
+                        AUTOSCALER_IMAGE + k8sVersion + ".0",
+                        "command",
+                        List.of(
+                            "./cluster-autoscaler",
+                            "--cloud-provider=aws",
+                            "--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/"
+                                + cluster,
+                            "--balance-similar-node-groups",
+                            "--skip-nodes-with-system-pods=false",
+                            "--expander=least-waste"))))));
     return out;
   }
 
@@ -230,6 +204,23 @@ public final class ClusterKubernetes {
     o.setMetadata(meta);
     o.setAdditionalProperties(new LinkedHashMap<>(fields));
     return o;
+  }
+
+  /**
+   * An apps/v1 workload (DaemonSet, Deployment) whose pods carry {@code labels} and are selected by
+   * them; {@code more} holds the kind's other spec fields (a Deployment's replicas).
+   */
+  private static GenericKubernetesResource workload(
+      String kind,
+      String namespace,
+      String name,
+      Map<String, String> labels,
+      Map<String, Object> more,
+      Map<String, Object> podSpec) {
+    Map<String, Object> spec = new LinkedHashMap<>(more);
+    spec.put("selector", Map.of("matchLabels", labels));
+    spec.put("template", Map.of("metadata", Map.of("labels", labels), "spec", podSpec));
+    return object("apps/v1", kind, namespace, name, Map.of("spec", spec));
   }
 
   /** The path of an object's kind, from the table above: no registry lookup, no discovery. */
