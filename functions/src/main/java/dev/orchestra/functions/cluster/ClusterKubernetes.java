@@ -29,17 +29,26 @@ public final class ClusterKubernetes {
 
   static final String AUTOSCALER_IMAGE = "registry.k8s.io/autoscaling/cluster-autoscaler:v";
 
-  /** The kinds applied here: each one's path segment (plural) and whether it is namespaced. */
-  private record Kind(String plural, boolean namespaced) {}
+  /**
+   * A kind applied here: its API group ("" for the core group) and version, its path segment
+   * (plural) and whether it is namespaced.
+   */
+  private record Kind(String group, String version, String plural, boolean namespaced) {
+    String apiVersion() {
+      return group.isEmpty() ? version : group + "/" + version;
+    }
+  }
+
+  private static final String RBAC = "rbac.authorization.k8s.io";
 
   private static final Map<String, Kind> KINDS =
       Map.of(
-          "Namespace", new Kind("namespaces", false),
-          "ServiceAccount", new Kind("serviceaccounts", true),
-          "DaemonSet", new Kind("daemonsets", true),
-          "Deployment", new Kind("deployments", true),
-          "ClusterRole", new Kind("clusterroles", false),
-          "ClusterRoleBinding", new Kind("clusterrolebindings", false));
+          "Namespace", new Kind("", "v1", "namespaces", false),
+          "ServiceAccount", new Kind("", "v1", "serviceaccounts", true),
+          "DaemonSet", new Kind("apps", "v1", "daemonsets", true),
+          "Deployment", new Kind("apps", "v1", "deployments", true),
+          "ClusterRole", new Kind(RBAC, "v1", "clusterroles", false),
+          "ClusterRoleBinding", new Kind(RBAC, "v1", "clusterrolebindings", false));
 
   private ClusterKubernetes() {}
 
@@ -49,10 +58,9 @@ public final class ClusterKubernetes {
   public static List<GenericKubernetesResource> objects(
       String cluster, String k8sVersion, boolean gpu) {
     List<GenericKubernetesResource> out = new ArrayList<>();
-    out.add(object("v1", "Namespace", null, ClusterNames.RUNS_NAMESPACE, Map.of()));
+    out.add(object("Namespace", null, ClusterNames.RUNS_NAMESPACE, Map.of()));
     out.add(
         object(
-            "v1",
             "ServiceAccount",
             ClusterNames.RUNS_NAMESPACE,
             ClusterNames.REPORTER_SERVICE_ACCOUNT,
@@ -92,10 +100,9 @@ public final class ClusterKubernetes {
     }
     String sa = ClusterNames.AUTOSCALER_SERVICE_ACCOUNT;
     String ns = ClusterNames.AUTOSCALER_NAMESPACE;
-    out.add(object("v1", "ServiceAccount", ns, sa, Map.of()));
+    out.add(object("ServiceAccount", ns, sa, Map.of()));
     out.add(
         object(
-            "rbac.authorization.k8s.io/v1",
             "ClusterRole",
             null,
             sa,
@@ -141,13 +148,12 @@ public final class ClusterKubernetes {
                         List.of("create", "list", "watch", "get", "update", "delete"))))));
     out.add(
         object(
-            "rbac.authorization.k8s.io/v1",
             "ClusterRoleBinding",
             null,
             sa,
             Map.of(
                 "roleRef",
-                Map.of("apiGroup", "rbac.authorization.k8s.io", "kind", "ClusterRole", "name", sa),
+                Map.of("apiGroup", RBAC, "kind", "ClusterRole", "name", sa),
                 "subjects",
                 List.of(Map.of("kind", "ServiceAccount", "name", sa, "namespace", ns)))));
     Map<String, String> labels = Map.of("app", sa);
@@ -189,14 +195,14 @@ public final class ClusterKubernetes {
    * own top-level fields (spec, rules, roleRef, subjects).
    */
   static GenericKubernetesResource object(
-      String apiVersion, String kind, String namespace, String name, Map<String, Object> fields) {
+      String kind, String namespace, String name, Map<String, Object> fields) {
     Kind k = KINDS.get(kind);
     if (k == null || k.namespaced() != (namespace != null)) {
       throw new IllegalArgumentException(
           kind + " " + name + ": not a kind applied here, or namespace given for the wrong scope");
     }
     GenericKubernetesResource o = new GenericKubernetesResource();
-    o.setApiVersion(apiVersion);
+    o.setApiVersion(k.apiVersion());
     o.setKind(kind);
     ObjectMeta meta = new ObjectMeta();
     meta.setName(name);
@@ -220,17 +226,15 @@ public final class ClusterKubernetes {
     Map<String, Object> spec = new LinkedHashMap<>(more);
     spec.put("selector", Map.of("matchLabels", labels));
     spec.put("template", Map.of("metadata", Map.of("labels", labels), "spec", podSpec));
-    return object("apps/v1", kind, namespace, name, Map.of("spec", spec));
+    return object(kind, namespace, name, Map.of("spec", spec));
   }
 
   /** The path of an object's kind, from the table above: no registry lookup, no discovery. */
   static ResourceDefinitionContext path(GenericKubernetesResource o) {
     Kind k = KINDS.get(o.getKind());
-    String apiVersion = o.getApiVersion();
-    int slash = apiVersion.indexOf('/');
     return new ResourceDefinitionContext.Builder()
-        .withGroup(slash < 0 ? "" : apiVersion.substring(0, slash))
-        .withVersion(apiVersion.substring(slash + 1))
+        .withGroup(k.group())
+        .withVersion(k.version())
         .withKind(o.getKind())
         .withPlural(k.plural())
         .withNamespaced(k.namespaced())

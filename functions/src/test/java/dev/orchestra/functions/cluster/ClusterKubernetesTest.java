@@ -155,11 +155,10 @@ class ClusterKubernetesTest {
     assertThat(ClusterKubernetes.objects("apply-b", "1.31", false))
         .hasSize(6)
         .noneMatch(o -> o.getKind().equals("DaemonSet"));
-    assertThatThrownBy(() -> ClusterKubernetes.object("v1", "Pod", "default", "p", Map.of()))
+    assertThatThrownBy(() -> ClusterKubernetes.object("Pod", "default", "p", Map.of()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("Pod p");
-    assertThatThrownBy(
-            () -> ClusterKubernetes.object("v1", "Namespace", "default", "runs", Map.of()))
+    assertThatThrownBy(() -> ClusterKubernetes.object("Namespace", "default", "runs", Map.of()))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }
